@@ -1,0 +1,1 @@
+"""Confab: a realtime chat room with an AI participant, built on Flet."""

@@ -1,0 +1,1 @@
+"""Flet controls for the chat room; they talk to ChatService and domain types only."""

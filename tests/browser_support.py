@@ -1,0 +1,284 @@
+"""Drive the real Confab web client in Debian's Chromium: a served app, tabs, and OCR.
+
+Flutter paints on a canvas, so a test reads the page the way a person does:
+a screenshot, read by the `tesseract` command. Inputs are found through the
+semantics tree (real <input>/<textarea> elements with an aria-label).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+import zlib
+from pathlib import Path
+from typing import Iterator
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NAME_FIELD = 'input[aria-label="Your name"]'
+COMPOSER = 'textarea[aria-label="Write a message..."]'
+FIRST_PAINT_TIMEOUT = 30.0
+"""Seconds Flutter may take to boot on a cold, busy machine (it takes 1-3 s here)."""
+
+
+def missing_tools() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    if shutil.which("tesseract") is None:
+        return "the tesseract binary is missing (apt-get install tesseract-ocr)"
+    return None
+
+
+def artifacts_dir() -> Path:
+    """Where screenshots of every run go (CHAT_ARTIFACTS_DIR, default ./artifacts)."""
+    path = Path(os.environ.get("CHAT_ARTIFACTS_DIR") or "artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_SERVE_WITH_ASSETS = (
+    "import pathlib, runpy, sys; import chat.web; "
+    "chat.web.ASSETS_DIR = pathlib.Path(sys.argv.pop(1)); "
+    "runpy.run_path('main.py', run_name='__main__')"
+)
+
+
+@contextlib.contextmanager
+def run_confab(
+    data_dir: Path, db_dir: Path, log_path: Path, assets_dir: Path | None = None, **env: str
+) -> Iterator[str]:
+    """`python main.py` as a person runs it, on a free port; yields its URL.
+
+    `data_dir` holds the offline bot's training (reused across servers),
+    `db_dir` this server's own database; `assets_dir` replaces the repo's assets.
+    """
+    port = _free_port()
+    environ = {
+        **os.environ,
+        "CHAT_PORT": str(port),
+        "CHAT_DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{db_dir / 'confab.db'}",
+        "CHAT_RATE_PER_SECOND": "50",
+        "CHAT_RATE_BURST": "50",
+        "FLET_FORCE_WEB_SERVER": "1",
+        **env,
+    }
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        command = [sys.executable, "main.py"]
+        if assets_dir is not None:
+            command = [sys.executable, "-c", _SERVE_WITH_ASSETS, str(assets_dir)]
+        server = subprocess.Popen(command, cwd=REPO, env=environ, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_healthy(server, url, log_path)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _wait_until_healthy(server: subprocess.Popen, url: str, log_path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"Confab exited with {server.returncode}:\n{log_path.read_text()}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        time.sleep(0.1)
+    raise TimeoutError(f"Confab did not answer /healthz within {timeout} s:\n{log_path.read_text()}")
+
+
+# ---- reading what is painted
+
+
+def normalize(text: str) -> str:
+    """Lower case, single spaces: how OCR output is kept for reading."""
+    return " ".join(text.lower().split())
+
+
+def _squeezed(text: str) -> str:
+    # OCR drops or adds spaces ("3online"): compare without any.
+    return "".join(text.lower().split())
+
+
+def ocr(png: bytes, local_threshold: bool = False) -> str:
+    """The text tesseract reads in a PNG (taken at device scale 2: 14 px text is too small at 1).
+
+    `local_threshold` (Sauvola, sparse text) reads text on mid-tone fills, such
+    as dark mode's own-message bubbles, that the default reading drops.
+    """
+    options = ["--psm", "11", "-c", "thresholding_method=2"] if local_threshold else []
+    done = subprocess.run(
+        ["tesseract", "stdin", "stdout", *options],
+        input=png,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.decode("utf-8", "replace")
+
+
+def read_screen(page) -> str:
+    """Bring the tab to the front (a background tab does not paint) and read it."""
+    page.bring_to_front()
+    return ocr(page.screenshot())
+
+
+def wait_for_text(page, *needles: str, timeout: float = 20.0, absent: tuple[str, ...] = ()) -> str:
+    """Read the tab until every needle is painted (and no `absent` text is); return the reading.
+
+    On timeout the last screenshot is kept in the artifacts dir and the
+    error shows what OCR did read.
+    """
+    started = time.monotonic()
+    deadline = time.monotonic() + timeout
+    while True:
+        page.bring_to_front()
+        png = page.screenshot()
+        seen = normalize(ocr(png))
+        if not _shows(seen, needles, absent):
+            seen += " | " + normalize(ocr(png, local_threshold=True))
+        if _shows(seen, needles, absent):
+            print(f"read {needles} in {time.monotonic() - started:.1f} s")
+            return seen
+        if time.monotonic() > deadline:
+            name = re.sub(r"\W+", "-", needles[0] if needles else "screen")[:40]
+            shot = artifacts_dir() / f"timeout-{name}.png"
+            shot.write_bytes(png)
+            raise AssertionError(
+                f"after {timeout} s the page does not show {needles!r}"
+                f"{' without ' + repr(absent) if absent else ''}; OCR read:\n{seen}\n(screenshot: {shot})"
+            )
+        time.sleep(0.25)
+
+
+def wait_for_pattern(page, pattern: str, timeout: float = 20.0) -> re.Match:
+    """Read the tab until OCR's (lower-cased) reading matches `pattern`; return the match."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page.bring_to_front()
+        png = page.screenshot()
+        for local_threshold in (False, True):
+            found = re.search(pattern, normalize(ocr(png, local_threshold)))
+            if found:
+                return found
+        if time.monotonic() > deadline:
+            shot = artifacts_dir() / "timeout-pattern.png"
+            shot.write_bytes(png)
+            raise AssertionError(f"after {timeout} s nothing painted matches {pattern!r} (screenshot: {shot})")
+        time.sleep(0.25)
+
+
+def _shows(seen: str, needles: tuple[str, ...], absent: tuple[str, ...]) -> bool:
+    seen = _squeezed(seen)
+    return all(_squeezed(n) in seen for n in needles) and not any(_squeezed(a) in seen for a in absent)
+
+
+def pixel(page, x: int, y: int) -> tuple[int, int, int]:
+    """The colour painted at CSS pixel (x, y)."""
+    png = page.screenshot(clip={"x": x, "y": y, "width": 1, "height": 1}, scale="css")
+    return _one_pixel(png)
+
+
+def _one_pixel(png: bytes) -> tuple[int, int, int]:
+    # A 1x1 PNG: its single scanline is a filter byte and one pixel, and every
+    # PNG filter leaves the first pixel of the first line as it is.
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, b""
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
+        if kind == b"IDAT":
+            idat += png[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+    line = zlib.decompress(idat)
+    return line[1], line[2], line[3]
+
+
+def luminance(rgb: tuple[int, int, int]) -> float:
+    """Perceived brightness, 0 (black) to 255 (white)."""
+    r, g, b = rgb
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+# ---- what a person does
+
+
+def open_confab(context, url: str, path: str = "/"):
+    """A new tab on Confab with semantics on, once the name dialog is up."""
+    page = context.new_page()
+    page.goto(url + path, wait_until="load")
+    enable_semantics(page)
+    page.wait_for_selector(NAME_FIELD, timeout=FIRST_PAINT_TIMEOUT * 1000)
+    return page
+
+
+def enable_semantics(page) -> None:
+    """Turn on Flutter's semantics tree, which gives fields real DOM elements."""
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=FIRST_PAINT_TIMEOUT * 1000)
+    page.evaluate('document.querySelector("flt-semantics-placeholder")?.click()')
+
+
+def join(page, name: str) -> None:
+    """Type a name in the join dialog, press Enter, wait until the dialog has gone."""
+    enter_text(page, NAME_FIELD, name)
+    page.wait_for_selector(NAME_FIELD, state="detached", timeout=10_000)
+
+
+def say(page, text: str) -> None:
+    """Write `text` (newlines included) in the composer and press Enter."""
+    enter_text(page, COMPOSER, text)
+
+
+def enter_text(page, field: str, text: str, timeout: float = 10.0) -> None:
+    """Focus `field`, put `text` in it, press Enter, and wait until the app has taken it.
+
+    Flutter edits text in a DOM element it attaches on focus, and resets that
+    element's value from its own state when it attaches: text put in too soon
+    is lost. So the value is checked before Enter, and the app's emptying of
+    the field afterwards shows the text reached the server.
+    """
+    page.bring_to_front()
+    page.click(field)
+    deadline = time.monotonic() + timeout
+    while page.evaluate(_FOCUSED_VALUE) != text:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"could not type {text!r} into {field}: it holds {page.evaluate(_FOCUSED_VALUE)!r}")
+        page.keyboard.press("Control+A")
+        page.keyboard.insert_text(text)  # newlines go in as text, not as Enter presses
+        time.sleep(0.1)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => ({_FOCUSED_VALUE}) !== {json.dumps(text)}", timeout=timeout * 1000)
+
+
+_FOCUSED_VALUE = "document.activeElement?.value ?? null"

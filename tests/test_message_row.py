@@ -1,0 +1,87 @@
+"""How one message looks: grouping, own messages, system lines, status, styles."""
+
+from datetime import timedelta, timezone
+
+import flet as ft
+
+from chat.domain import Message, MessageKind, MessageStatus, utc_now
+from chat.ui.message_row import ChatMessage, continues
+
+
+def message(author="Alice", text="hello", minutes=0, **fields) -> Message:
+    return Message(
+        id=f"{author}-{minutes}-{text}", room="general", seq=1, author=author, text=text,
+        created_at=utc_now() + timedelta(minutes=minutes), **fields,
+    )
+
+
+def walk(control):
+    """Every control under `control`, itself included."""
+    yield control
+    for name in ("content", "controls"):
+        child = getattr(control, name, None)
+        for item in child if isinstance(child, list) else [child]:
+            if isinstance(item, ft.Control):
+                yield from walk(item)
+
+
+def texts(row):
+    return [c.value for c in walk(row) if isinstance(c, (ft.Text, ft.Markdown))]
+
+
+def test_consecutive_messages_by_one_person_are_grouped():
+    first = message(minutes=0)
+    assert continues(first, message(minutes=2))
+    assert not continues(first, message(author="Bob", minutes=2))
+    assert not continues(first, message(minutes=6))  # a pause starts a new group
+    assert not continues(message(kind=MessageKind.SYSTEM), message())
+    assert not continues(None, first)
+
+
+def test_a_grouped_row_has_no_avatar_or_name():
+    full = ChatMessage(message(), own=False, grouped=False)
+    follow_up = ChatMessage(message(minutes=1), own=False, grouped=True)
+    assert any(isinstance(c, ft.CircleAvatar) for c in walk(full))
+    assert "Alice" in texts(full)
+    assert not any(isinstance(c, ft.CircleAvatar) for c in walk(follow_up))
+    assert texts(follow_up) == ["hello"]
+
+
+def test_own_messages_look_different():
+    own = ChatMessage(message(), own=True, grouped=False)
+    other = ChatMessage(message(), own=False, grouped=False)
+    assert "Alice (you)" in texts(own) and "Alice (you)" not in texts(other)
+    bubbles = [c for c in walk(own) if isinstance(c, ft.Container) and c.bgcolor == ft.Colors.PRIMARY_CONTAINER]
+    assert bubbles and not [c for c in walk(other) if isinstance(c, ft.Container) and c.bgcolor]
+
+
+def test_system_lines_are_centred_italic_and_timed_in_the_readers_zone():
+    joined = message(author="system", text="Alice joined", kind=MessageKind.SYSTEM)
+    tokyo = timezone(timedelta(hours=9))
+    row = ChatMessage(joined, own=False, grouped=False, tz=tokyo)
+    (line,) = [c for c in walk(row) if isinstance(c, ft.Text)]
+    assert line.italic and line.text_align == ft.TextAlign.CENTER
+    assert line.value == f"Alice joined · {joined.created_at.astimezone(tokyo):%H:%M}"
+
+
+def test_bodies_are_selectable_markdown_with_styles_only_where_needed():
+    plain = ChatMessage(message(text="just words"), own=False, grouped=False)
+    rich = ChatMessage(message(text="see [x](https://a.example) and `code`"), own=False, grouped=False)
+    (plain_md,) = [c for c in walk(plain) if isinstance(c, ft.Markdown)]
+    (rich_md,) = [c for c in walk(rich) if isinstance(c, ft.Markdown)]
+    assert plain_md.selectable and plain_md.code_style_sheet is None and plain_md.md_style_sheet is None
+    assert rich_md.code_style_sheet is not None and rich_md.md_style_sheet is not None
+
+
+def test_a_streaming_reply_offers_stop_and_a_failed_one_says_why():
+    async def stop(message, page):
+        return None
+
+    streaming = message(author="bot", text="half", kind=MessageKind.BOT, status=MessageStatus.STREAMING)
+    row = ChatMessage(streaming, own=False, grouped=False, display_name="Confab Bot", on_stop=stop)
+    assert "writing…" in texts(row)
+    assert [c for c in walk(row) if isinstance(c, ft.TextButton) and c.content == "Stop"]
+    failed = streaming.with_text("half", MessageStatus.FAILED, error="The model server answered 500.")
+    row.show(failed)
+    assert "The model server answered 500." in texts(row)
+    assert not [c for c in walk(row) if isinstance(c, ft.TextButton)]
