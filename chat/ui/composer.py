@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Optional
 
 import flet as ft
 
@@ -11,6 +12,25 @@ from chat.rules import Rejected
 
 Send = Callable[[str, str], Awaitable[None]]
 """Posts (text, client message id); raises Rejected with a reason to show."""
+
+
+@ft.control
+class MessageField(ft.TextField):
+    """A multi-line field whose focus can be taken from the server.
+
+    Flet 1.0.5's `TextField.focus()` requests focus on the node a
+    `shift_enter` field does not use, so it does nothing here. The client
+    also takes focus whenever the field's `focus` property changes, and that
+    path uses the right node: `take_focus()` drives it. (The field shadows
+    the broken method on purpose; tests/test_browser.py guards the workaround.)
+    """
+
+    focus: Optional[str] = None
+    _requests = itertools.count(1)
+
+    def take_focus(self) -> None:
+        self.focus = str(next(self._requests))
+        self.update()
 
 
 class Composer(ft.Row):
@@ -24,7 +44,7 @@ class Composer(ft.Row):
         self._client_id = uuid.uuid4().hex
         self._id_text: str | None = None
         """The text `_client_id` was first sent with; another text is another message."""
-        self.field = ft.TextField(
+        self.field = MessageField(
             hint_text="Write a message...",
             multiline=True,
             shift_enter=True,
@@ -44,11 +64,14 @@ class Composer(ft.Row):
         )
         self.controls = [self.field, self.send_button]
 
-    async def enable(self) -> None:
-        """Let the person write (after joining) and put the cursor in the field."""
+    def enable(self) -> None:
+        """Let the person write (after joining)."""
         self.field.disabled = self.send_button.disabled = False
         self.update()
-        await self.field.focus()
+
+    def focus(self) -> None:
+        """Put the cursor in the field."""
+        self.field.take_focus()
 
     def restore(self, draft: str) -> None:
         """Put back text that was being written before a reload or restart."""
@@ -86,4 +109,4 @@ class Composer(ft.Row):
         self.field.value = ""
         self.field.error = None
         self.field.update()
-        await self.field.focus()
+        self.focus()

@@ -10,9 +10,20 @@ from chat.rules import Rejected
 
 
 class JoinDialog(ft.AlertDialog):
-    """Asks for a name; `on_join(name)` joins or raises Rejected, shown in the dialog."""
+    """Asks for a name; `on_join(name)` joins or raises Rejected, shown in the dialog.
 
-    def __init__(self, on_join: Callable[[str], Awaitable[None]], max_chars: int, bot_handle: str):
+    `on_closed` runs once the dialog has gone from the screen: only then does
+    focus given to the page stay (the closing dialog hands focus back to what
+    had it before it opened).
+    """
+
+    def __init__(
+        self,
+        on_join: Callable[[str], Awaitable[None]],
+        on_closed: Callable[[ft.Event], Awaitable[None]],
+        max_chars: int,
+        bot_handle: str,
+    ):
         self._on_join = on_join
         self.name_field = ft.TextField(
             label="Your name",
@@ -40,6 +51,7 @@ class JoinDialog(ft.AlertDialog):
             ),
             actions=[self.join_button],
             actions_alignment=ft.MainAxisAlignment.END,
+            on_dismiss=on_closed,
         )
 
     async def _join(self, e: ft.Event) -> None:

@@ -86,7 +86,9 @@ class ChatPage:
         self.presence = self.shared_view.presence
         self.composer = Composer(self._send, on_draft=self.memory.save_draft_soon)
         self.chrome = RoomChrome(page, self.settings.room, self.presence, self.memory)
-        self.join_dialog = JoinDialog(self._join, self.settings.max_name_chars, self.settings.bot_name)
+        self.join_dialog = JoinDialog(
+            self._join, self._joined_dialog_closed, self.settings.max_name_chars, self.settings.bot_name
+        )
 
     async def start(self) -> None:
         """Lay out the page, subscribe, show the backlog and ask for a name."""
@@ -141,7 +143,11 @@ class ChatPage:
                 if self._is_own(row.message) and not row.own:
                     self.private.replace(row, self._row(row.message, row.grouped))
         self._flush()
-        await self.composer.enable()
+        self.composer.enable()
+
+    async def _joined_dialog_closed(self, e: ft.Event) -> None:
+        if self.name is not None:
+            self.composer.focus()  # the cursor waits where the person will write
 
     async def _send(self, text: str, client_id: str) -> None:
         if self.name is None:
