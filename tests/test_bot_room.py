@@ -182,7 +182,8 @@ async def test_a_busy_bot_queues_mentions_and_a_queued_one_can_be_stopped(
         assert len(fake_openai.chat_requests) == 2
 
         # Dan changes his mind while in line: his reply row is there, waiting, with a Stop button.
-        await dan.client.wait_for(lambda: bodies_in(dan.client, newest_row(dan.client)) == ["…"])
+        waiting = ["Waiting for my turn: number 2 in line…"]
+        await dan.client.wait_for(lambda: bodies_in(dan.client, newest_row(dan.client)) == waiting)
         stop = stop_button_in(dan.client, newest_row(dan.client))
         assert stop is not None
         await dan.client.click(stop)

@@ -146,7 +146,10 @@ class Bot:
         writer = ReplyWriter(self.service, reply, self.settings.bot_updates_per_second)
         self._replies[reply.id] = asyncio.current_task()
         try:
-            await place.wait()
+            if place.number:
+                await writer.note(f"Waiting for my turn: number {place.number} in line…")
+                await place.wait()
+                await writer.note("")
             prompt = imagine_prompt(mention.text, self.handle)
             if asks_for_help(mention.text, self.handle):
                 await writer.finish(MessageStatus.DONE, text=self.help_text())
