@@ -271,14 +271,22 @@ def enter_text(page, field: str, text: str, timeout: float = 10.0) -> None:
     page.bring_to_front()
     page.click(field)
     deadline = time.monotonic() + timeout
-    while page.evaluate(_FOCUSED_VALUE) != text:
+    while page.evaluate(FOCUSED_VALUE) != text:
         if time.monotonic() > deadline:
-            raise AssertionError(f"could not type {text!r} into {field}: it holds {page.evaluate(_FOCUSED_VALUE)!r}")
+            raise AssertionError(f"could not type {text!r} into {field}: it holds {page.evaluate(FOCUSED_VALUE)!r}")
         page.keyboard.press("Control+A")
         page.keyboard.insert_text(text)  # newlines go in as text, not as Enter presses
         time.sleep(0.1)
     page.keyboard.press("Enter")
-    page.wait_for_function(f"() => ({_FOCUSED_VALUE}) !== {json.dumps(text)}", timeout=timeout * 1000)
+    page.wait_for_function(f"() => ({FOCUSED_VALUE}) !== {json.dumps(text)}", timeout=timeout * 1000)
 
 
-_FOCUSED_VALUE = "document.activeElement?.value ?? null"
+FOCUSED_VALUE = "document.activeElement?.value ?? null"
+"""JavaScript: the text in the focused field (null when no field has focus)."""
+
+
+def wait_for_focus(page, field: str, timeout: float = 10.0) -> None:
+    """Wait until the app has put the cursor in `field` (a selector)."""
+    page.wait_for_function(
+        f"() => document.activeElement?.matches({json.dumps(field)}) ?? false", timeout=timeout * 1000
+    )

@@ -24,6 +24,7 @@ from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     COMPOSER,
+    FOCUSED_VALUE,
     REPO,
     artifacts_dir,
     join,
@@ -33,6 +34,7 @@ from tests.browser_support import (
     pixel,
     run_confab,
     say,
+    wait_for_focus,
     wait_for_pattern,
     wait_for_text,
 )
@@ -46,7 +48,6 @@ pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SMALL = {"width": 900, "height": 700}
-FOCUSED_VALUE = "(document.activeElement?.value ?? null)"
 README_SCREENSHOTS = REPO / "assets" / "screenshots"
 
 
@@ -266,27 +267,21 @@ def test_shift_enter_adds_a_line_and_the_cursor_comes_back(confab, contexts, tmp
     alice = open_confab(contexts(viewport=SMALL), confab)
     join(alice, "Alice")
     # Joining puts the cursor in the composer: typing goes straight in.
-    _wait_for_focus_in_composer(alice)
+    wait_for_focus(alice, COMPOSER)
     alice.keyboard.type("first line")
     alice.keyboard.press("Shift+Enter")  # a new line, not a send
     alice.keyboard.type("second line")
-    alice.wait_for_function(f"() => {FOCUSED_VALUE} === 'first line\\nsecond line'", timeout=10_000)
+    alice.wait_for_function(f"() => ({FOCUSED_VALUE}) === 'first line\\nsecond line'", timeout=10_000)
     alice.keyboard.press("Enter")
-    alice.wait_for_function(f"() => {FOCUSED_VALUE} === ''", timeout=10_000)
+    alice.wait_for_function(f"() => ({FOCUSED_VALUE}) === ''", timeout=10_000)
     wait_for_text(alice, "first line", "second line")
-    _wait_for_focus_in_composer(alice)
+    wait_for_focus(alice, COMPOSER)
     # The send button takes focus from the field when clicked; sending gives it back.
     alice.keyboard.type("third line")
     alice.get_by_label("Send message").click()
-    _wait_for_focus_in_composer(alice)
+    wait_for_focus(alice, COMPOSER)
     alice.keyboard.type("still here")
-    alice.wait_for_function(f"() => {FOCUSED_VALUE} === 'still here'", timeout=10_000)
+    alice.wait_for_function(f"() => ({FOCUSED_VALUE}) === 'still here'", timeout=10_000)
     with sqlite3.connect(tmp_path / "confab.db") as db:
         texts = [row[0] for row in db.execute("SELECT text FROM messages WHERE kind = 'chat'")]
     assert texts == ["first line\nsecond line", "third line"]
-
-
-def _wait_for_focus_in_composer(page) -> None:
-    page.wait_for_function(
-        "() => document.activeElement?.getAttribute('aria-label') === 'Write a message...'", timeout=10_000
-    )

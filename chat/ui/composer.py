@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from typing import Awaitable, Callable, Optional
+from typing import Awaitable, Callable
 
 import flet as ft
 
@@ -25,7 +25,7 @@ class MessageField(ft.TextField):
     the broken method on purpose; tests/test_browser.py guards the workaround.)
     """
 
-    focus: Optional[str] = None
+    focus: str | None = None
     _requests = itertools.count(1)
 
     def take_focus(self) -> None:
