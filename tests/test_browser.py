@@ -30,8 +30,10 @@ from tests.browser_support import (
     join,
     luminance,
     missing_tools,
+    normalize,
     open_confab,
     pixel,
+    read_screen,
     run_confab,
     say,
     wait_for_focus,
@@ -275,6 +277,9 @@ def test_shift_enter_adds_a_line_and_the_cursor_comes_back(confab, contexts, tmp
     alice.keyboard.press("Enter")
     alice.wait_for_function(f"() => ({FOCUSED_VALUE}) === ''", timeout=10_000)
     wait_for_text(alice, "first line", "second line")
+    # Shift+Enter's line break is painted as one (OCR may join the people panel to a line's end).
+    painted_lines = [normalize(line) for line in read_screen(alice).splitlines()]
+    assert any(line.startswith("second line") for line in painted_lines), painted_lines
     wait_for_focus(alice, COMPOSER)
     # The send button takes focus from the field when clicked; sending gives it back.
     alice.keyboard.type("third line")

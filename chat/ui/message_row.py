@@ -256,6 +256,7 @@ class ChatMessage(ft.Container):
         self._markdown = ft.Markdown(
             safe_markdown(text),
             selectable=True,
+            soft_line_break=True,  # a line written with Shift+Enter shows as its own line
             extension_set=ft.MarkdownExtensionSet.GITHUB_WEB,
             on_tap_link=self._tap_link,
             **style,
