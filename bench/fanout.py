@@ -1,4 +1,9 @@
-"""Scenarios (a) and (b): many sessions, a few people talking; and many idle sessions."""
+"""Scenarios (a) and (b): many sessions, a few people talking; and many idle sessions.
+
+Scenario (a) runs against any app whose clients are a `TimedSession` (Flet's
+protocol for Confab and the textbook chat, plain msgpack for the floor); the
+sending, timing and scoring are the same for all.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,14 @@ import time
 from dataclasses import dataclass, field
 
 from bench.servers import ServerProcess, process_cpu_seconds, settle
-from bench.sessions import BenchSession, close_sessions, message_text, message_token, open_sessions
+from bench.sessions import (
+    BenchSession,
+    TimedSession,
+    close_sessions,
+    message_text,
+    message_token,
+    open_sessions,
+)
 from bench.stats import latency_summary_ms, out_of_order, rounded
 
 SEND_TIMEOUT = 60.0
@@ -25,8 +37,8 @@ class Burst:
 
 
 async def send_burst(
-    sessions: list[BenchSession],
-    talkers: list[BenchSession],
+    sessions: list[TimedSession],
+    talkers: list[TimedSession],
     messages_each: int,
     send_timeout: float = SEND_TIMEOUT,
     drain_timeout: float = 20.0,
@@ -40,7 +52,7 @@ async def send_burst(
         session.start_recording()
     burst = Burst(started=time.perf_counter())
 
-    async def speak(session: BenchSession) -> None:
+    async def speak(session: TimedSession) -> None:
         for index in range(messages_each):
             key = (session.number, index)
             echo = session.expect(message_token(*key).encode())
@@ -61,7 +73,7 @@ async def send_burst(
     return burst
 
 
-def score(sessions: list[BenchSession], burst: Burst, rank: dict | None = None) -> dict:
+def score(sessions: list[TimedSession], burst: Burst, rank: dict | None = None) -> dict:
     """Deliveries, losses, disorder and latency of a burst as `sessions` saw it.
 
     `rank` is the room's order (message key -> position); by default the
@@ -99,8 +111,8 @@ def score(sessions: list[BenchSession], burst: Burst, rank: dict | None = None) 
 
 async def talk(
     server: ServerProcess,
-    sessions: list[BenchSession],
-    talkers: list[BenchSession],
+    sessions: list[TimedSession],
+    talkers: list[TimedSession],
     messages_each: int,
     drain_timeout: float = 20.0,
 ) -> dict:
@@ -128,14 +140,21 @@ async def talk(
     }
 
 
-def _delivered(sessions: list[BenchSession], sent_at: dict) -> int:
+def _delivered(sessions: list[TimedSession], sent_at: dict) -> int:
     return sum(sum(1 for key in sent_at if key in s.arrivals.first_seen) for s in sessions)
 
 
-async def fanout(server: ServerProcess, session_count: int, talkers: int, messages_each: int, compression: str | None) -> dict:
+async def fanout(
+    server: ServerProcess,
+    session_count: int,
+    talkers: int,
+    messages_each: int,
+    compression: str | None,
+    session_type: type[TimedSession] = BenchSession,
+) -> dict:
     """Scenario (a): `session_count` joined sessions, `talkers` of them posting."""
     joined_at = time.perf_counter()
-    sessions = await open_sessions(server.url, session_count, compression=compression)
+    sessions = await open_sessions(server.url, session_count, compression=compression, session_type=session_type)
     join_s = time.perf_counter() - joined_at
     try:
         result = await talk(server, sessions, sessions[:talkers], messages_each)

@@ -17,7 +17,11 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-STYLE = {"baseline": ("#C62828", "o", "textbook Flet chat"), "confab": ("#3949AB", "s", "Confab")}
+STYLE = {
+    "baseline": ("#C62828", "o", "textbook Flet chat"),
+    "confab": ("#3949AB", "s", "Confab"),
+    "floor": ("#757575", "^", "floor (bare Starlette WebSocket relay)"),
+}
 
 
 def plot(report: dict, out: Path) -> None:
@@ -38,7 +42,7 @@ def plot(report: dict, out: Path) -> None:
     machine = report["machine"]
     fig.suptitle(
         f"Fan-out on {machine['cores']} cores ({machine['cpu']}), {report['finished_at'][:10]}; "
-        "same run, same load for both",
+        "same run, same load for all",
         fontsize=10,
     )
     fig.tight_layout()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.apps import BASELINE, CONFAB
+from bench.apps import BASELINE, CONFAB, FLOOR
+
+FLOOR_RATIO_KEYS = ("deliveries_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_delivery")
+"""What `floor_ratios` compares: each is the app's figure divided by the floor's."""
 
 
 def _at(report: dict, app: str, sessions: int) -> dict | None:
@@ -13,6 +16,30 @@ def _at(report: dict, app: str, sessions: int) -> dict | None:
 
 def _ratio(a, b) -> float | None:
     return round(a / b, 1) if a is not None and b else None
+
+
+def _floor_ratio(a, b) -> float | None:
+    """a / b to three significant figures: throughput shares far below 1 keep their digits."""
+    return float(f"{a / b:.3g}") if a is not None and b else None
+
+
+def floor_ratios(report: dict) -> dict[str, list[dict]]:
+    """Each app's fan-out figures divided by the floor's at the same session count, in the same run.
+
+    deliveries_per_s below 1 is the share of the floor's throughput reached;
+    p50_ms, p99_ms and server_cpu_ms_per_delivery above 1 are how many times the floor's.
+    """
+    found: dict[str, list[dict]] = {}
+    for count in report.get("settings", {}).get("sweep_sessions", []):
+        floor = _at(report, FLOOR, count)
+        if floor is None:
+            continue
+        for app in (CONFAB, BASELINE):
+            row = _at(report, app, count)
+            if row is not None:
+                ratios = {key: _floor_ratio(row[key], floor[key]) for key in FLOOR_RATIO_KEYS}
+                found.setdefault(app, []).append({"sessions": count, **ratios})
+    return found
 
 
 def targets(report: dict) -> list[dict]:
@@ -66,6 +93,12 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _fmt_floor_ratio(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def write_markdown(report: dict, path: Path) -> None:
     """bench/results/latest.md: the machine, the tables, the targets."""
     m = report["machine"]
@@ -78,11 +111,13 @@ def write_markdown(report: dict, path: Path) -> None:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, Linux {m['kernel']}, "
         f"Python {m['python']}, Flet {m['flet']}. Load average (1/5/15 min) at start "
         f"{m['load_average_at_start']}, at end {m.get('load_average_at_end')}: the machine is shared, "
-        "so compare the two apps within this run rather than with other runs.",
+        "so compare the apps within this run rather than with other runs.",
         "",
-        "Both servers run as their own processes with the same uvicorn settings; every client "
-        "session is a real WebSocket speaking Flet's protocol "
-        f"({'with' if s['compression'] else 'without'} permessage-deflate), all in the benchmark process. "
+        "Every server runs as its own process with the same uvicorn settings; every client "
+        "session is a real WebSocket "
+        f"({'with' if s['compression'] else 'without'} permessage-deflate), all in the benchmark process, "
+        "speaking Flet's protocol to Confab and the textbook chat, and plain msgpack frames to the floor "
+        "(bench/floor.py: a bare Starlette WebSocket relay, one frame per receiver per message). "
         f"Fan-out: {s['talkers']} talkers post {s['messages_each']} messages each, each after their "
         "previous one came back; latency is from send to the first frame carrying the message, in every session.",
         "",
@@ -93,7 +128,7 @@ def write_markdown(report: dict, path: Path) -> None:
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for count in s.get("sweep_sessions", []):
-        rows = {app: _at(report, app, count) for app in (BASELINE, CONFAB)}
+        rows = {app: _at(report, app, count) for app in (FLOOR, BASELINE, CONFAB)}
         for app, r in rows.items():
             if r is None:
                 continue
@@ -103,12 +138,18 @@ def write_markdown(report: dict, path: Path) -> None:
                 f"| {_fmt(r['server_cpu_ms_per_delivery'])} | {_fmt(r['server_rss_mb'])} "
                 f"| {_fmt(r['frames_per_session'])} | {_fmt(r['bytes_per_session'] / 1024)} |"
             )
-        if all(rows.values()):
-            b, c = rows[BASELINE], rows[CONFAB]
+        b, c, f = rows[BASELINE], rows[CONFAB], rows[FLOOR]
+        if b and c:
             lines.append(
-                f"| {count} | **ratio** | **{_fmt(_ratio(c['deliveries_per_s'], b['deliveries_per_s']))}x** "
+                f"| {count} | **Confab vs textbook** | **{_fmt(_ratio(c['deliveries_per_s'], b['deliveries_per_s']))}x** "
                 f"| | | {_fmt(_ratio(b['p99_ms'], c['p99_ms']))}x lower | | | "
                 f"| {_fmt(_ratio(b['server_cpu_ms_per_delivery'], c['server_cpu_ms_per_delivery']))}x less | | | |"
+            )
+        if c and f:
+            x = {key: _fmt_floor_ratio(_floor_ratio(c[key], f[key])) for key in FLOOR_RATIO_KEYS}
+            lines.append(
+                f"| {count} | **Confab / floor** | **{x['deliveries_per_s']}x** | {x['p50_ms']}x | "
+                f"| **{x['p99_ms']}x** | | | | {x['server_cpu_ms_per_delivery']}x | | | |"
             )
     lines += _scenario_tables(report)
     lines += ["", "## Targets", "", "| target | goal | measured | met |", "|---|---|---:|---|"]

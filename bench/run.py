@@ -1,5 +1,9 @@
 """Run the benchmark: Confab against a textbook Flet chat, same load, same run.
 
+The fan-out (scenario a) also runs the physical floor (bench/floor.py, a bare
+Starlette WebSocket relay) under the same load, and reports Confab's
+deliveries/s and p99 as ratios to it.
+
     .venv/bin/python -m bench.run            # everything, about 6-8 minutes on 2 cores
     .venv/bin/python -m bench.run --quick    # a smaller version of each scenario, about 2 minutes
 
@@ -28,10 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `python bench/run.py` works too
 
-from bench.apps import BASELINE, CONFAB, checkout_commit, server_for  # noqa: E402
+from bench.apps import BASELINE, CONFAB, FLOOR, checkout_commit, server_for, session_type_for  # noqa: E402
 from bench.fanout import fanout, idle_sessions  # noqa: E402
 from bench.history import history  # noqa: E402
-from bench.report import targets, write_markdown  # noqa: E402
+from bench.report import floor_ratios, targets, write_markdown  # noqa: E402
 from bench.servers import machine_description  # noqa: E402
 from bench.stream import TimedModel, bot_stream  # noqa: E402
 
@@ -46,7 +50,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--talkers", type=int, default=5, help="sessions posting in the fan-out (default 5)")
     parser.add_argument("--messages", type=int, default=20, help="messages each talker posts (default 20)")
     parser.add_argument("--no-deflate", action="store_true", help="clients do not negotiate permessage-deflate")
-    parser.add_argument("--skip-baseline", action="store_true", help="measure Confab only")
+    parser.add_argument("--skip-baseline", action="store_true", help="leave out the textbook chat")
+    parser.add_argument("--skip-floor", action="store_true", help="leave the floor out of the fan-out")
     parser.add_argument(
         "--confab-dir", type=Path, default=ROOT, help="run Confab from another checkout (to compare versions)"
     )
@@ -56,6 +61,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def plan(args: argparse.Namespace) -> dict:
     quick = args.quick
+    apps = [CONFAB] if args.skip_baseline else [BASELINE, CONFAB]
     sweep = [int(n) for n in (args.sessions or ("10,25" if quick else "10,25,50,100")).split(",")]
     return {
         "scenarios": [s.strip() for s in args.scenarios.split(",") if s.strip()],
@@ -70,7 +76,8 @@ def plan(args: argparse.Namespace) -> dict:
         "stored_messages": 2_000 if quick else 10_000,
         "history_joins": 10 if quick else 30,
         "compression": None if args.no_deflate else "deflate",
-        "apps": [CONFAB] if args.skip_baseline else [BASELINE, CONFAB],
+        "apps": apps,
+        "fanout_apps": apps if args.skip_floor else [FLOOR, *apps],
         "confab_dir": str(args.confab_dir.resolve()),
         "confab_commit": checkout_commit(args.confab_dir),
     }
@@ -78,7 +85,7 @@ def plan(args: argparse.Namespace) -> dict:
 
 async def run(settings: dict, work_dir: Path, log) -> dict:
     model = TimedModel()
-    results: dict = {"sweep": {app: [] for app in settings["apps"]}}
+    results: dict = {"sweep": {app: [] for app in settings["fanout_apps"]}}
     compression = settings["compression"]
 
     async def with_server(app: str, measure):
@@ -91,12 +98,15 @@ async def run(settings: dict, work_dir: Path, log) -> dict:
     try:
         if "a" in settings["scenarios"]:
             for i, count in enumerate(settings["sweep_sessions"]):
-                # Alternate which app goes first, so drift in the machine's load hits both alike.
-                for app in settings["apps"] if i % 2 == 0 else settings["apps"][::-1]:
+                # Alternate which app goes first, so drift in the machine's load hits all alike.
+                apps = settings["fanout_apps"]
+                for app in apps if i % 2 == 0 else apps[::-1]:
                     log(f"fan-out: {app}, {count} sessions")
                     result = await with_server(
                         app,
-                        lambda s, c=count: fanout(s, c, settings["talkers"], settings["messages_each"], compression),
+                        lambda s, c=count, a=app: fanout(
+                            s, c, settings["talkers"], settings["messages_each"], compression, session_type_for(a)
+                        ),
                     )
                     results["sweep"][app].append(result)
                     log(f"  {_brief(result)}")
@@ -172,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": settings,
         **results,
     }
+    report["vs_floor"] = floor_ratios(report)
     report["targets"] = targets(report)
     text = json.dumps(report, indent=2)
     print(text)

@@ -6,17 +6,26 @@ import asyncio
 import logging
 
 import flet as ft
-from flet.pubsub.pubsub_hub import PubSubHub
 
-from chat.bot import choose_brain
+from chat.access_tokens import AccessTokens
+from chat.api_access import ApiAccess
+from chat.bot import bot_settings, choose_brain
 from chat.bot.bot import Bot
 from chat.bot.images import ImageStore
+from chat.bot.orphans import settle_orphans_forever
+from chat.bot.roster import BotSpec
 from chat.bus import open_bus
 from chat.config import Settings
+from chat.domain import MessagePosted
+from chat.flet_internals import PubSubHub, RoomFanout, pubsub_hub
+from chat.people import PeopleService
+from chat.reads import UnreadBook
 from chat.rules import Rejected
 from chat.service import ChatService
 from chat.store import open_store
-from chat.ui.page import ChatPage
+from chat.ui.markdown_safety import mentions
+from chat.ui.shell import TabShell
+from chat.webhooks import Webhooks
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +38,24 @@ class Confab:
         self.store = open_store(settings.database_url)
         self.bus = open_bus(settings.bus_url, settings.bus_channel)
         self.service = ChatService(settings, self.store, self.bus)
-        self.brain = choose_brain(settings)
+        self.people = PeopleService(settings, self.store)
+        self.access = AccessTokens(self.store)
+        """Personal access tokens for the HTTP API."""
+        self.webhooks = Webhooks(settings, self.store, self.service.directory)
+        """Rooms' incoming webhooks."""
+        self.reads = UnreadBook(self.store, mentions)
         self.images = ImageStore(settings.data_dir / "images")
-        self.bot = Bot(self.service, self.brain, self.images, settings)
+        self.bots = [self._bot(spec) for spec in settings.roster]
+        """Every AI participant, each with its own brain, line of replies and limits."""
+        secrets = tuple({s for bot in self.bots for s in bot.secrets if s})
+        for bot in self.bots:
+            bot.company = tuple(self.bots)
+            bot.secrets = secrets
+        self.bot = self.bots[0]
+        """The first bot: the one /api/bot/stream speaks with."""
+        self.brain = self.bot.brain
         self._background: set[asyncio.Task] = set()
+        self._orphans: asyncio.Task | None = None
         self._started = False
         self._start_lock = asyncio.Lock()
 
@@ -42,39 +65,63 @@ class Confab:
             if self._started:
                 return
             await self.store.open()
-            await self.service.start(hub.send_all)
-            await self.bot.start(hub.subscribe)
-            warm_up = getattr(self.brain, "warm_up", None)
-            if warm_up is not None:  # train the offline brain now, not at the first mention
-                task = asyncio.create_task(warm_up())
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
+            fanout = RoomFanout(hub, activity=(MessagePosted,))
+
+            def fan_out(room: str, event: object) -> None:
+                fanout(room, event)
+                if isinstance(event, MessagePosted):
+                    self.reads.posted(event.message)  # the tabs showing the room: read
+
+            await self.service.start(fan_out)
+            for bot in self.bots:
+                await bot.start(hub.subscribe)
+                warm_up = getattr(bot.brain, "warm_up", None)
+                if warm_up is not None:  # train the offline brain now, not at the first mention
+                    self._in_background(warm_up())
+            self._orphans = asyncio.create_task(
+                settle_orphans_forever(self.service, self.settings.presence_ttl)
+            )
             self._started = True
             log.info(
-                "Confab started: store %s, bus %s, bot brain: %s",
+                "Confab started: store %s, bus %s, bots: %s",
                 _scheme(self.settings.database_url),
                 _scheme(self.settings.bus_url),
-                self.brain.description,
+                "; ".join(f"@{bot.handle} ({bot.brain.description})" for bot in self.bots),
             )
 
     async def stop(self) -> None:
         """Stop background work and close connections."""
         if self._started:
-            await self.bot.close(self.settings.shutdown_deadline)
-            await self.brain.aclose()
+            if self._orphans is not None:
+                self._orphans.cancel()
+            await asyncio.gather(*(b.close(self.settings.shutdown_deadline) for b in self.bots))
+            for bot in self.bots:
+                await bot.brain.aclose()
             await self.service.close()
+            await self.reads.close()
             await self.store.close()
             self._started = False
 
+    def _bot(self, spec: BotSpec) -> Bot:
+        seen_by_bot = bot_settings(self.settings, spec)
+        return Bot(self.service, choose_brain(seen_by_bot), self.images, seen_by_bot, spec)
+
+    def _in_background(self, coroutine) -> None:
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def main(self, page: ft.Page) -> None:
         """Flet's entry point, once per browser tab."""
-        await self.start(page.session.connection.pubsubhub)
+        await self.start(pubsub_hub(page))
         try:
             self.service.connect(page.session.id, page.client_ip or "")
         except Rejected as refusal:
             page.add(ft.Text(str(refusal), size=16))
             return
-        await ChatPage(page, self.service).start()
+        await TabShell(
+            page, self.service, self.people, self.reads, ApiAccess(self.access, self.webhooks)
+        ).start()
 
 
 def _scheme(url: str) -> str:

@@ -10,24 +10,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
+from chat import metrics
 from chat.domain import (
+    EVERY_ROOM,
     BusEvent,
+    MemberRemoved,
     Message,
     MessageChanged,
     MessagePosted,
     OnlineChanged,
+    PersonBanned,
+    PersonMuted,
     PresenceSnapshot,
+    RoomCreated,
     RoomEvent,
+    RoomLockChanged,
     StopRequested,
 )
+from chat.events import EventRoutes
 from chat.presence import PresenceBook
 from chat.store.base import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-Fanout = Callable[[RoomEvent], None]
+Fanout = Callable[[str, RoomEvent], None]
+"""Where the relay hands each event: `fanout(room, event)` reaches that room's viewers only."""
 
 CATCH_UP_BATCH = 500
 
@@ -36,28 +46,39 @@ _CATCH_UP = object()
 
 
 class RoomRelay:
-    """Orders, completes and fans out the events of the rooms this process serves."""
+    """Orders, completes and fans out the events of every room, each to its own viewers."""
 
-    def __init__(self, store: Store, presence: PresenceBook, rooms: tuple[str, ...]):
+    def __init__(self, store: Store, presence: PresenceBook):
         self._store = store
         self._presence = presence
-        self._rooms = rooms
-        self._fanout: Fanout = lambda event: None
-        self._queue: asyncio.Queue[BusEvent] = asyncio.Queue()
+        self._fanout: Fanout = lambda room, event: None
+        self._queue: asyncio.Queue[BusEvent | object] = asyncio.Queue()  # or _CATCH_UP
         self._last_seq: dict[str, int] = {}
         self._live: dict[str, Message] = {}
+        self._deleted_by: dict[str, str] = {}  # reply id -> moderator, for replies deleted live
         self._task: asyncio.Task | None = None
-        self._handlers: dict[type, Callable[[BusEvent], Awaitable[None]]] = {
-            MessagePosted: self._on_posted,
-            MessageChanged: self._on_changed,
-            PresenceSnapshot: self._on_presence,
-            StopRequested: self._on_stop,
-        }
+        self._routes = EventRoutes[Awaitable[None]](
+            {
+                MessagePosted: self._on_posted,
+                MessageChanged: self._on_changed,
+                PresenceSnapshot: self._on_presence,
+                StopRequested: self._on_stop,
+                RoomCreated: self._on_room_created,
+                RoomLockChanged: self._to_room,
+                PersonMuted: self._to_room,
+                MemberRemoved: self._to_every_tab,
+                PersonBanned: self._to_every_tab,
+            }
+        )
 
     async def start(self, fanout: Fanout) -> None:
-        """Learn where each room stands, then relay events to `fanout`."""
+        """Learn where each room stands, then relay events to `fanout`.
+
+        A room that is not in the store yet has no messages: when one arrives
+        for it, everything from seq 1 on is relayed.
+        """
         self._fanout = fanout
-        for room in self._rooms:
+        for room in await self._store.room_names():
             newest = await self._store.history(room, None, 1)
             self._last_seq[room] = newest[-1].seq if newest else 0
         for message in await self._store.unfinished_messages():
@@ -88,10 +109,10 @@ class RoomRelay:
             event = await self._queue.get()
             try:
                 if event is _CATCH_UP:
-                    for room in self._rooms:
+                    for room in {*self._last_seq, *await self._store.room_names()}:
                         await self._fill_gap(room, up_to=None)
-                else:
-                    await self._handlers[type(event)](event)
+                elif (handling := self._routes(event)) is not None:
+                    await handling
             except StoreUnavailable as exc:
                 # Sending the event now would skip the gap for good; it is committed, so the
                 # next catch-up brings it with the missing ones, in order, once the store answers.
@@ -99,7 +120,7 @@ class RoomRelay:
             except Exception:
                 log.exception("relay failed on %r", event)
 
-    async def _on_posted(self, event: BusEvent) -> None:
+    async def _on_posted(self, event: MessagePosted) -> None:
         message = event.message
         last = self._last_seq.get(message.room, 0)
         if message.seq <= last:
@@ -126,24 +147,48 @@ class RoomRelay:
         self._last_seq[message.room] = message.seq
         if not message.status.is_final:
             self._live[message.id] = message
-        self._fanout(MessagePosted(self._live.get(message.id, message)))
+        self._fanout(message.room, MessagePosted(self._live.get(message.id, message)))
+        metrics.message_delivered(message.created_at)
 
-    async def _on_changed(self, event: BusEvent) -> None:
+    async def _on_changed(self, event: MessageChanged) -> None:
         message = event.message
+        if message.deleted_by is not None and not message.status.is_final:
+            self._deleted_by[message.id] = message.deleted_by
+        elif message.id in self._deleted_by:
+            # The writer's words after a moderator deleted its reply (until it stops) show nothing.
+            message = replace(message, text="", deleted_by=self._deleted_by[message.id])
+            event = MessageChanged(message)
+            if message.status.is_final:
+                del self._deleted_by[message.id]
         if message.status.is_final:
             self._live.pop(message.id, None)
         else:
             self._live[message.id] = message
-        self._fanout(event)
+        self._fanout(message.room, event)
 
-    async def _on_presence(self, event: BusEvent) -> None:
-        if self._presence.apply(event):
-            self._fanout(OnlineChanged(self._presence.names()))
+    async def _on_presence(self, event: PresenceSnapshot) -> None:
+        self.announce_presence(self._presence.apply(event))
 
-    async def _on_stop(self, event: BusEvent) -> None:
-        self._fanout(event)
+    async def _on_stop(self, event: StopRequested) -> None:
+        self._fanout(event.room, event)
 
-    def announce_presence(self) -> None:
-        """Tell local sessions the merged list (after a local join or leave, or expiry)."""
-        self._fanout(OnlineChanged(self._presence.names()))
+    async def _to_room(self, event: RoomLockChanged | PersonMuted) -> None:
+        self._fanout(event.room, event)
 
+    async def _to_every_tab(self, event: MemberRemoved | PersonBanned) -> None:
+        # Whichever room its person's tabs show, they must hear it (they check the person id).
+        self._fanout(EVERY_ROOM, event)
+
+    async def _on_room_created(self, event: RoomCreated) -> None:
+        self._last_seq.setdefault(event.room.name, 0)  # a new room: every message in it is news
+        self._fanout(EVERY_ROOM, event)  # every tab lists the rooms
+
+    def announce_presence(self, rooms: set[str]) -> None:
+        """Tell each room's local viewers its merged list (after a join, a leave, or expiry).
+
+        A change in EVERY_ROOM (the bot) is told to every room this process knows.
+        """
+        if EVERY_ROOM in rooms:
+            rooms = (rooms - {EVERY_ROOM}) | set(self._last_seq) | self._presence.rooms()
+        for room in sorted(rooms):
+            self._fanout(room, OnlineChanged(room, self._presence.names(room)))

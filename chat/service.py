@@ -8,9 +8,12 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from chat import metrics
+from chat.arrivals import Arrivals, Visitor
 from chat.bus.base import Bus, BusUnavailable
 from chat.config import Settings
 from chat.domain import (
+    EVERY_ROOM,
     BusEvent,
     Draft,
     Message,
@@ -20,10 +23,14 @@ from chat.domain import (
     MessageStatus,
     StopRequested,
 )
-from chat.limits import BucketsByKey
+from chat.limits import BucketsByKey, take_from_all
+from chat.moderation import Moderation
+from chat.names import clean_name, reserved_names
+from chat.permissions import ASKED_BY, may_stop_reply
 from chat.presence import PresenceBook
 from chat.relay import Fanout, RoomRelay
-from chat.rules import Rejected, clean_message, clean_name
+from chat.rooms import RoomDirectory
+from chat.rules import Rejected, TooFast, clean_message
 from chat.store.base import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -45,32 +52,50 @@ class Health:
 
 
 class ChatService:
-    """One process's handle on the room; every UI action goes through here."""
+    """One process's handle on every room; every UI action goes through here, naming its room."""
 
     def __init__(self, settings: Settings, store: Store, bus: Bus, node: str | None = None):
         self.settings = settings
         self.store = store
         self.bus = bus
         self.node = node or secrets.token_hex(4)
-        self.room = settings.room
         self.presence = PresenceBook(self.node, settings.presence_ttl)
-        self.relay = RoomRelay(store, self.presence, rooms=(self.room,))
+        self.relay = RoomRelay(store, self.presence)
+        self.directory = RoomDirectory(
+            store,
+            self._publish,
+            self._announce,
+            tuple(bot.handle for bot in settings.roster),
+            settings.room,
+        )
+        """Rooms: creating them, who may see them, invitations."""
+        self.moderation = Moderation(settings, store, self._publish, self._announce)
+        """Deleting, muting, removing, locking, banning; the checks before each post."""
         self._post_lock = asyncio.Lock()
+        # Send limits follow the person and the address, so rejoining or renaming resets nothing.
         self._send_rate = BucketsByKey(settings.rate_per_second, settings.rate_burst)
-        self._connections: dict[str, str] = {}  # session id -> client address
+        self._address_rate = BucketsByKey(
+            settings.address_rate_per_second, settings.address_rate_burst
+        )
+        self.arrivals = Arrivals(settings, self._announce, self._recent)
+        """Join and leave lines, told where a person arrived."""
+        self._connections: dict[str, str] = {}  # session id -> client address, while connected
+        self._visitors: dict[str, Visitor] = {}  # session id -> who, until the session ends
         self._ticker: asyncio.Task | None = None
 
     # ---- life cycle
 
     async def start(self, fanout: Fanout) -> None:
-        """Start relaying bus events to `fanout` (Flet's pubsub `send_all`)."""
+        """Start relaying bus events to `fanout(room, event)` (a room's viewers only)."""
         await self.relay.start(fanout)
-        await self.bus.start(self.relay.deliver)
+        await self.moderation.rules.refresh()
+        await self.bus.start(self._deliver)
         self._ticker = asyncio.create_task(self._tick(), name="presence-and-catch-up")
-        await self._publish_presence()
+        await self._publish_presence(EVERY_ROOM)
 
     async def close(self) -> None:
         """Stop background work; leave the store and bus to their owner."""
+        self.arrivals.close()
         if self._ticker is not None:
             self._ticker.cancel()
             await asyncio.gather(self._ticker, return_exceptions=True)
@@ -83,10 +108,16 @@ class ChatService:
         while True:
             await asyncio.sleep(min(self.settings.presence_ttl / 3, CATCH_UP_SECONDS))
             with contextlib.suppress(BusUnavailable):
-                await self._publish_presence(local_announce=False)
-            if self.presence.expire():
-                self.relay.announce_presence()
+                for room in self.presence.local_rooms():
+                    await self._publish_presence(room, local_announce=False)
+            self.relay.announce_presence(self.presence.expire())
             await self.relay.catch_up()
+            with contextlib.suppress(StoreUnavailable):
+                await self.moderation.rules.refresh()  # what a lost bus event did not say
+
+    async def _deliver(self, event: BusEvent) -> None:
+        self.moderation.rules.observe(event)  # locks, mutes and bans hold here at once
+        await self.relay.deliver(event)
 
     # ---- people
 
@@ -99,64 +130,144 @@ class ChatService:
                 "Close a tab and reload."
             )
         self._connections[session_id] = client_ip
+        if session_id not in self._visitors:
+            self._visitors[session_id] = Visitor(client_ip, f"session:{session_id}")
+
+    async def identify(self, session_id: str, browser_id: str) -> None:
+        """Key `session_id`'s limits by the browser it runs in (a reload or another name is the same person)."""
+        visitor = self._visitor(session_id)
+        before, visitor.person = visitor.person, f"browser:{browser_id}"
+        await self.arrivals.same_person(before, visitor.person)
+
+    def api_session(self, person_id: str, address: str) -> str:
+        """The session id person `person_id` posts under through the HTTP API, from `address`.
+
+        Its limits are the person's (as in every browser of theirs) and the address's.
+        """
+        session_id = f"api:{person_id}"
+        self._visitors[session_id] = Visitor(address, session_id, person_id)
+        return session_id
+
+    def _visitor(self, session_id: str) -> Visitor:
+        visitor = self._visitors.get(session_id)
+        if visitor is None:
+            visitor = self._visitors[session_id] = Visitor("", f"session:{session_id}")
+        return visitor
+
+    def _person_of(self, session_id: str) -> str | None:
+        """The person id `session_id` joined as; None for a session unknown here."""
+        visitor = self._visitors.get(session_id)
+        return visitor.person_id if visitor is not None else None
 
     def disconnect(self, session_id: str) -> None:
         """Stop counting a tab whose connection dropped."""
         self._connections.pop(session_id, None)
 
-    def check_name(self, raw: str) -> str:
-        """The cleaned name if it can join now; Rejected otherwise."""
-        name = clean_name(
-            raw, max_chars=self.settings.max_name_chars, reserved=self.reserved_names()
+    def session_count(self) -> int:
+        """Tabs connected to this process."""
+        return len(self._connections)
+
+    def check_name(self, raw: str, person_id: str | None = None) -> str:
+        """The cleaned name if it can join now; Rejected otherwise.
+
+        A person owns their name (chat.people), so they may be online in several
+        tabs at once; a session of no person may not use, or imitate, a name someone online
+        in any room uses.
+        """
+        return clean_name(
+            raw,
+            max_chars=self.settings.max_name_chars,
+            reserved=reserved_names(self.settings),
+            taken=() if person_id is not None else self.presence.every_name(),
         )
-        if self.presence.is_taken(name):
-            raise Rejected(f"“{name}” is already in the room. Please pick another name.")
+
+    async def join(
+        self,
+        room: str,
+        session_id: str,
+        raw_name: str,
+        person_id: str | None = None,
+        moving: bool = False,
+    ) -> str:
+        """Enter `room` as `raw_name` (cleaned), person `person_id`; Rejected if it cannot be used.
+
+        Who owns the name is chat.people's business: pass the person it let in.
+        A private room or DM lets its members in only (NotAMember). `moving`: the
+        tab comes from another room, so no room is told anyone arrived.
+        """
+        name = self.check_name(raw_name, person_id)
+        await self.directory.check(room, person_id)
+        self.presence.add(room, session_id, name)
+        await self._publish_presence(room)
+        visitor = self._visitor(session_id)
+        visitor.person_id = person_id
+        await self.arrivals.arrived(visitor, room, name, moving)
         return name
 
-    def reserved_names(self) -> tuple[str, ...]:
-        """Names nobody may take: the bot's handle and display name, and 'system'."""
-        return (self.settings.bot_name, self.settings.bot_display_name, "system")
+    async def _recent(self, room: str) -> list[Message]:
+        return await self.store.history(room, None, self.settings.history_page)
 
-    async def join(self, session_id: str, raw_name: str) -> str:
-        """Enter the room as `raw_name` (cleaned); Rejected if it cannot be used."""
-        name = self.check_name(raw_name)
-        self.presence.add(session_id, name)
-        await self._publish_presence()
-        await self._announce(f"{name} joined")
-        return name
+    async def enter_as_bot(
+        self, session_id: str, handle: str | None = None, rooms: tuple[str, ...] = ()
+    ) -> None:
+        """List bot `handle` (default CHAT_BOT_NAME) online in `rooms`, or every room for none.
 
-    async def enter_as_bot(self, session_id: str) -> None:
-        """List the bot as online (it is exempt from the name rules that reserve its name)."""
-        self.presence.add(session_id, self.settings.bot_name)
-        await self._publish_presence()
+        Bots are exempt from the name rules that reserve their names.
+        """
+        for room in rooms or (EVERY_ROOM,):
+            self.presence.add(room, session_id, handle or self.settings.bot_name)
+            await self._publish_presence(room)
 
-    async def leave(self, session_id: str) -> None:
-        """Leave the room; nothing happens for a session that never joined."""
-        name = self.presence.remove(session_id)
-        self._send_rate.forget(session_id)
+    async def leave(
+        self, room: str, session_id: str, ended: bool = False, moving: bool = False
+    ) -> None:
+        """Leave `room` (`ended`: the session is gone for good); nothing happens for one that never joined.
+
+        `moving`: the tab goes to another room; the person has not left, so nobody is told.
+        Otherwise the room that heard they arrived hears they left.
+        """
+        name = self.presence.remove(room, session_id)
+        visitor = self._visitors.pop(session_id, None) if ended else self._visitors.get(session_id)
         if name is None:
             return
-        await self._publish_presence()
-        await self._announce(f"{name} left")
+        await self._publish_presence(room)
+        self.presence.forget_empty(room)
+        if visitor is not None and not moving:
+            await self.arrivals.left(visitor)
 
-    def online(self) -> tuple[str, ...]:
-        """Everyone online on every process."""
-        return self.presence.names()
+    def online(self, room: str) -> tuple[str, ...]:
+        """Everyone in `room` on every process."""
+        return self.presence.names(room)
 
     # ---- messages
 
     async def post_message(
-        self, session_id: str, author: str, raw_text: str, client_id: str | None = None
+        self, room: str, session_id: str, author: str, raw_text: str, client_id: str | None = None
     ) -> Message | None:
-        """Store and publish a message; None if blank, Rejected if too long or too fast."""
+        """Store and publish a message in `room`; None if blank, Rejected if too long or too fast."""
         text = clean_message(raw_text, max_chars=self.settings.max_message_chars)
         if text is None:
             return None
-        wait = self._send_rate.take(session_id)
+        visitor = self._visitor(session_id)
+        await self.directory.check(room, visitor.person_id)
+        buckets = [self._send_rate.bucket(visitor.person)]
+        if visitor.person_id is not None:  # the person's limit follows them to every browser
+            buckets.append(self._send_rate.bucket(f"person:{visitor.person_id}"))
+        if visitor.address:  # a session that never connected (a test, a script) has no address
+            buckets.append(self._address_rate.bucket(visitor.address))
+        wait = take_from_all(*buckets)
         if wait > 0:
-            raise Rejected(f"Slow down a little: you can send again in {wait:.1f} s.")
-        draft = Draft(self.room, author, text, client_id=client_id, meta={"node": self.node})
+            raise TooFast(f"Slow down a little: you can send again in {wait:.1f} s.", wait)
+        draft = Draft(
+            room,
+            author,
+            text,
+            client_id=client_id,
+            meta={"node": self.node},
+            author_id=visitor.person_id,
+        )
         try:
+            await self.moderation.check_may_post(room, visitor.person_id)
             return await self._post(draft)
         except StoreUnavailable as exc:
             log.warning("a message was not saved: %s", exc)
@@ -165,21 +276,34 @@ class ChatService:
                 "It is still here; try again in a moment."
             ) from exc
 
-    async def post_system(self, text: str) -> Message:
-        """A system line (joined, left, notices)."""
-        return await self._post(Draft(self.room, "system", text, kind=MessageKind.SYSTEM))
+    async def post_integration(
+        self, room: str, name: str, hook_id: str, raw_text: str
+    ) -> Message | None:
+        """Store and publish a message from webhook `hook_id` (integration `name`); None if blank.
 
-    async def _announce(self, text: str) -> None:
+        The caller checked the name (chat.webhooks) and limits the webhook's rate.
+        """
+        text = clean_message(raw_text, max_chars=self.settings.max_message_chars)
+        if text is None:
+            return None
+        meta = {"node": self.node, "webhook": hook_id}
+        return await self._post(Draft(room, name, text, kind=MessageKind.INTEGRATION, meta=meta))
+
+    async def post_system(self, room: str, text: str) -> Message:
+        """A system line in `room` (joined, left, notices)."""
+        return await self._post(Draft(room, "system", text, kind=MessageKind.SYSTEM))
+
+    async def _announce(self, room: str, text: str) -> None:
         # Joining and leaving still work while the database is down; only the line is lost.
         try:
-            await self.post_system(text)
+            await self.post_system(room, text)
         except StoreUnavailable as exc:
             log.warning("could not store %r: %s", text, exc)
 
-    async def begin_reply(self, author: str, claim: str, **meta: str) -> Message:
-        """Open a streaming bot message; `claim` makes it one per claim across processes."""
+    async def begin_reply(self, room: str, author: str, claim: str, **meta: str) -> Message:
+        """Open a streaming bot message in `room`; `claim` makes it one per claim across processes."""
         draft = Draft(
-            self.room,
+            room,
             author,
             "",
             kind=MessageKind.BOT,
@@ -195,13 +319,15 @@ class ChatService:
         await self._publish(MessageChanged(updated))
         return updated
 
+    async def checkpoint_reply(self, message: Message, text: str) -> bool:
+        """Save the reply's text so far, still streaming, so a crash cannot lose it all."""
+        return await self.store.checkpoint_message(message.id, text)
+
     async def finish_reply(
         self, message: Message, text: str, status: MessageStatus, **meta: str
     ) -> Message:
         """Store the reply's final text and status, then show it everywhere."""
-        final = await self.store.update_message(
-            message.id, text, status, {**message.meta, **meta}
-        )
+        final = await self.store.update_message(message.id, text, status, {**message.meta, **meta})
         await self._publish(MessageChanged(final))
         return final
 
@@ -213,18 +339,46 @@ class ChatService:
             if message.meta.get("node") not in live:
                 error = "The server writing this stopped unexpectedly."
                 settled.append(
-                    await self.finish_reply(message, message.text, MessageStatus.INTERRUPTED, error=error)
+                    await self.finish_reply(
+                        message, message.text, MessageStatus.INTERRUPTED, error=error
+                    )
                 )
         return settled
 
-    async def request_stop(self, message_id: str, by: str) -> None:
-        """Ask whichever process writes reply `message_id` to stop it."""
-        await self._publish(StopRequested(message_id, by))
+    def may_stop(self, reply: Message, person_id: str | None, moderator: bool = False) -> bool:
+        """True when person `person_id` may stop `reply` (who asked for it, or a moderator)."""
+        return may_stop_reply(reply, person_id, moderator)
+
+    async def request_stop(self, room: str, message_id: str, session_id: str) -> None:
+        """Ask whichever process writes reply `message_id` in `room` to stop it, for `session_id`.
+
+        Who asks is the person the session joined `room` as here, never what
+        a client says; Rejected unless that person may stop the reply.
+        """
+        person = self.presence.name_of(room, session_id)
+        person_id = self._visitor(session_id).person_id if person is not None else None
+        await self.directory.check(room, self._person_of(session_id))
+        reply = self.relay.live_replies().get(message_id) or await self.store.get_message(
+            message_id
+        )
+        if reply is None or reply.room != room or reply.status.is_final:
+            return  # finished meanwhile: nothing to stop
+        moderator = await self.moderation.may_moderate(room, person_id)
+        if person is None or not may_stop_reply(reply, person_id, moderator):
+            asker = reply.meta.get(ASKED_BY)
+            log.warning("refused %r's stop of reply %s, asked by %r", person, message_id, asker)
+            raise Rejected(
+                f"Only {asker}, who asked, can stop this reply."
+                if asker
+                else "You cannot stop this reply."
+            )
+        await self._publish(StopRequested(room, message_id, person, person_id, moderator))
 
     async def _post(self, draft: Draft) -> Message:
         # Holding the lock from commit to publish keeps this process's events in seq order.
         async with self._post_lock:
             message = await self.store.add_message(draft)
+            metrics.message_posted(message.kind.value)
             await self._publish(MessagePosted(message))
         return message
 
@@ -235,24 +389,36 @@ class ChatService:
             # Committed already: local sessions have it and other processes catch up from the store.
             log.warning("bus unavailable, other processes will catch up from the store: %s", exc)
 
-    async def _publish_presence(self, local_announce: bool = True) -> None:
+    async def _publish_presence(self, room: str, local_announce: bool = True) -> None:
         if local_announce:
-            self.relay.announce_presence()
-        await self._publish(self.presence.snapshot())
+            self.relay.announce_presence({room})
+        await self._publish(self.presence.snapshot(room))
 
     # ---- reading
 
-    async def history(self, before_seq: int | None = None) -> list[Message]:
-        """A page of messages before `before_seq` (default: the newest), oldest first."""
+    async def history(
+        self, room: str, before_seq: int | None = None, *, session_id: str | None = None
+    ) -> list[Message]:
+        """A page of `room`'s messages before `before_seq` (default: the newest), oldest first.
+
+        For a tab's `session_id`, whose person must be a member of a private room (NotAMember);
+        None reads for this process itself (the bot, the shared rendering).
+        """
+        if session_id is not None:
+            await self.directory.check(room, self._person_of(session_id))
         return self._with_live_text(
-            await self.store.history(self.room, before_seq, self.settings.history_page)
+            await self.store.history(room, before_seq, self.settings.history_page)
         )
 
-    async def history_after(self, after_seq: int) -> list[Message]:
-        """Everything after `after_seq` (what a reconnecting page missed), oldest first."""
-        return self._with_live_text(
-            await self.store.history_after(self.room, after_seq, 10 * self.settings.history_page)
-        )
+    async def history_after(
+        self, room: str, after_seq: int, limit: int | None = None, *, session_id: str | None = None
+    ) -> list[Message]:
+        """Up to `limit` of `room`'s messages after `after_seq` (default: what a reconnecting
+        page may have missed), oldest first; `session_id` as for history."""
+        if session_id is not None:
+            await self.directory.check(room, self._person_of(session_id))
+        limit = 10 * self.settings.history_page if limit is None else limit
+        return self._with_live_text(await self.store.history_after(room, after_seq, limit))
 
     def _with_live_text(self, messages: list[Message]) -> list[Message]:
         live = self.relay.live_replies()
@@ -265,7 +431,9 @@ class ChatService:
     async def stats(self) -> dict[str, int]:
         """Numbers for /api/stats."""
         return {
-            "online": len(self.online()),
+            "online": len(
+                {n for room in (*self.presence.rooms(), EVERY_ROOM) for n in self.online(room)}
+            ),
             "sessions": len(self._connections),
             "messages": await self.store.count_messages(),
         }

@@ -29,6 +29,10 @@ class AppProcess:
             "CHAT_PORT": str(self.port),
             "CHAT_RATE_PER_SECOND": "1000",
             "CHAT_RATE_BURST": "1000",
+            # Every test client comes from 127.0.0.1: per-address limits off unless a test sets them.
+            "CHAT_ADDRESS_RATE_PER_SECOND": "1000",
+            "CHAT_ADDRESS_RATE_BURST": "1000",
+            "CHAT_FLAP_WINDOW": "0",
             "CHAT_MAX_SESSIONS_PER_IP": "1000",
             "FLET_FORCE_WEB_SERVER": "1",
             **(env or {}),

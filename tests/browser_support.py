@@ -85,6 +85,9 @@ def run_confab(
         "DATABASE_URL": f"sqlite:///{db_dir / 'confab.db'}",
         "CHAT_RATE_PER_SECOND": "50",
         "CHAT_RATE_BURST": "50",
+        # Every tab here is one person at 127.0.0.1: the per-address limit would count them all.
+        "CHAT_ADDRESS_RATE_PER_SECOND": "200",
+        "CHAT_ADDRESS_RATE_BURST": "200",
         "FLET_FORCE_WEB_SERVER": "1",
         **env,
     }
@@ -155,8 +158,13 @@ def read_screen(page) -> str:
     return ocr(page.screenshot())
 
 
-def wait_for_text(page, *needles: str, timeout: float = 20.0, absent: tuple[str, ...] = ()) -> str:
+def wait_for_text(
+    page, *needles: str, timeout: float = 20.0, absent: tuple[str, ...] = (), clip: dict | None = None
+) -> str:
     """Read the tab until every needle is painted (and no `absent` text is); return the reading.
+
+    `clip` ({x, y, width, height} in CSS pixels) reads only that part: tesseract
+    reads one column more reliably than a page of columns.
 
     On timeout the last screenshot is kept in the artifacts dir and the
     error shows what OCR did read.
@@ -165,7 +173,7 @@ def wait_for_text(page, *needles: str, timeout: float = 20.0, absent: tuple[str,
     deadline = time.monotonic() + timeout
     while True:
         page.bring_to_front()
-        png = page.screenshot()
+        png = page.screenshot(clip=clip) if clip else page.screenshot()
         seen = normalize(ocr(png))
         if not _shows(seen, needles, absent):
             seen += " | " + normalize(ocr(png, local_threshold=True))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from chat.config import Settings
+from chat.ui.markdown_safety import safe_markdown
 from chat.web import create_app
 from tests.flet_client import FletClient
 from tests.flet_server import serve_flet
@@ -26,6 +27,15 @@ class Served:
         return self.app.state.confab
 
 
+def server_session(session_id: str):
+    """The Flet Session a client's session id names, in a server running in this process (flet-web internals)."""
+    from flet_web.fastapi import app_manager
+
+    sessions = app_manager._FletAppManager__sessions
+    (session,) = [s for s in sessions.values() if s.id == session_id]
+    return session
+
+
 @contextlib.asynccontextmanager
 async def serve_confab(data_dir: Path, db_dir: Path | None = None, **settings) -> AsyncIterator[Served]:
     """Confab on a free port; `data_dir` holds the bot's files, `db_dir` the database."""
@@ -35,6 +45,10 @@ async def serve_confab(data_dir: Path, db_dir: Path | None = None, **settings) -
         database_url=f"sqlite:///{db_dir / 'confab.db'}",
         rate_per_second=100.0,
         rate_burst=100,
+        # Every test client comes from 127.0.0.1: per-address limits off unless a test sets them.
+        address_rate_per_second=1000.0,
+        address_rate_burst=1000,
+        flap_window=0.0,
     )
     values.update(settings)
     app = create_app(Settings(**values))
@@ -109,7 +123,8 @@ class Person:
 
     async def sees(self, text: str, timeout: float = 5.0) -> float:
         """Wait until `text` is a message body; return when it was seen (perf_counter)."""
-        await self.client.wait_for(lambda: text in self.bodies(), timeout=timeout)
+        shown = safe_markdown(text)  # a body is the text as made safe to show (mentions in bold...)
+        await self.client.wait_for(lambda: text in self.bodies() or shown in self.bodies(), timeout=timeout)
         return time.perf_counter()
 
     def online(self) -> str:

@@ -69,6 +69,27 @@ class _Stream:
     cut_after: int | None = None
     """Stop after this many words; the connection is then closed or the body ended cleanly."""
     clean_end: bool = False
+    pieces: tuple[str, ...] | None = None
+    """Stream exactly these content pieces instead of splitting `text` into words."""
+    reasoning: tuple[str, ...] = ()
+    """reasoning_content pieces sent before the content, one per `reasoning_gap` seconds."""
+    reasoning_gap: float = 0.0
+    usage: tuple[int, int] | None = None
+    """(prompt, completion) tokens of the usage chunk; default 1 and the word count."""
+    send_usage: bool = True
+    """False: no usage chunk even when the client asks for one (like servers that do not know it)."""
+
+
+@dataclass
+class StreamRecord:
+    """What happened to one streamed reply."""
+
+    pieces: int
+    """Content pieces it was to send."""
+    sent: int = 0
+    """Content pieces written before it ended."""
+    client_left: bool = False
+    """True when the client closed the connection before the stream was over."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +106,26 @@ class _Hang:
 
 @dataclass(frozen=True)
 class _ImageAsUrl:
-    pass
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class _ImageBytes:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _HugeImage:
+    size: int
+
+
+@dataclass
+class BodyRecord:
+    """How much of a large answer went out before the client stopped reading."""
+
+    size: int
+    sent: int = 0
+    client_left: bool = False
 
 
 class FakeOpenAI:
@@ -93,9 +133,14 @@ class FakeOpenAI:
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
+        self.streams: list[StreamRecord] = []
+        self.bodies: list[BodyRecord] = []
+        """One per huge_image answer."""
+        """One per streamed chat reply, in the order they started."""
         self.default_reply = DEFAULT_REPLY
         self.png = tiny_png()
         self._script: deque[object] = deque()
+        self._by_model: dict[str, deque[object]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._ids = itertools.count(1)
@@ -134,9 +179,29 @@ class FakeOpenAI:
         *,
         words_per_second: float | None = None,
         finish_reason: str = "stop",
+        pieces: list[str] | None = None,
+        model: str | None = None,
+        reasoning: list[str] | tuple[str, ...] = (),
+        reasoning_gap: float = 0.0,
+        usage: tuple[int, int] | None = None,
+        send_usage: bool = True,
     ) -> None:
-        """Stream `text` word by word, at `words_per_second` if given, then finish_reason and [DONE]."""
-        self._queue(_Stream(text, words_per_second, finish_reason=finish_reason))
+        """Stream `text` word by word, at `words_per_second` if given, then finish_reason and [DONE].
+
+        With `pieces`, stream exactly those content pieces (their join is the text). With
+        `model`, only a request for that model gets this answer (its own line, first in first out).
+        `reasoning` pieces go first as reasoning_content deltas, `reasoning_gap` seconds apart.
+        The usage chunk (sent when asked for, unless send_usage=False) says `usage` tokens.
+        """
+        if pieces is not None:
+            text = "".join(pieces)
+        self._queue(
+            _Stream(text, words_per_second, finish_reason=finish_reason,
+                    pieces=tuple(pieces) if pieces is not None else None,
+                    reasoning=tuple(reasoning), reasoning_gap=reasoning_gap, usage=usage,
+                    send_usage=send_usage),
+            model,
+        )
 
     def slow_first_token(
         self, seconds: float, text: str = DEFAULT_REPLY, *, words_per_second: float | None = None
@@ -171,9 +236,17 @@ class FakeOpenAI:
         """Accept the request and send nothing (or only 200 headers) until the server closes."""
         self._queue(_Hang(after_headers))
 
-    def image_as_url(self) -> None:
-        """Answer the next image request with a `url` to the PNG instead of b64_json."""
-        self._queue(_ImageAsUrl())
+    def image_as_url(self, url: str | None = None) -> None:
+        """Answer the next image request with a `url` (default: this server's PNG, over http)."""
+        self._queue(_ImageAsUrl(url))
+
+    def image_bytes(self, data: bytes) -> None:
+        """Answer the next image request with `data`, base64-encoded, whatever it is."""
+        self._queue(_ImageBytes(data))
+
+    def huge_image(self, size: int) -> None:
+        """Answer the next image request with a "PNG" of `size` bytes, streamed; see `bodies`."""
+        self._queue(_HugeImage(size))
 
     def close(self) -> None:
         """Stop serving and release every request still hanging."""
@@ -182,12 +255,18 @@ class FakeOpenAI:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def _queue(self, behaviour: object) -> None:
+    def _queue(self, behaviour: object, model: str | None = None) -> None:
         with self._lock:
-            self._script.append(behaviour)
+            if model is None:
+                self._script.append(behaviour)
+            else:
+                self._by_model.setdefault(model, deque()).append(behaviour)
 
-    def _next(self) -> object | None:
+    def _next(self, model: str | None = None) -> object | None:
         with self._lock:
+            mine = self._by_model.get(model or "")
+            if mine:
+                return mine.popleft()
             return self._script.popleft() if self._script else None
 
     def _record(self, request: RecordedRequest) -> None:
@@ -247,7 +326,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake._record(RecordedRequest(self.command, self.path, headers, body))
 
     def _chat(self, body: dict) -> None:
-        behaviour = self.fake._next() or _Stream(self.fake.default_reply)
+        behaviour = self.fake._next(body.get("model")) or _Stream(self.fake.default_reply)
         if self._common(behaviour):
             return
         if not isinstance(behaviour, _Stream):
@@ -263,13 +342,44 @@ class _Handler(BaseHTTPRequestHandler):
         if self._common(behaviour):
             return
         if isinstance(behaviour, _ImageAsUrl):
-            host = f"http://127.0.0.1:{self.fake.port}"
-            self._send_json(200, {"created": int(time.time()), "data": [{"url": f"{host}/files/tiny.png"}]})
+            url = behaviour.url or f"http://127.0.0.1:{self.fake.port}/files/tiny.png"
+            self._send_json(200, {"created": int(time.time()), "data": [{"url": url}]})
+        elif isinstance(behaviour, _ImageBytes):
+            encoded = base64.b64encode(behaviour.data).decode("ascii")
+            self._send_json(200, {"created": int(time.time()), "data": [{"b64_json": encoded}]})
+        elif isinstance(behaviour, _HugeImage):
+            self._huge_image(behaviour.size)
         elif behaviour is None:
             png = base64.b64encode(self.fake.png).decode("ascii")
             self._send_json(200, {"created": int(time.time()), "data": [{"b64_json": png}]})
         else:
             self._send_json(400, _error_body(f"Scripted {behaviour!r} for an image request."))
+
+    def _huge_image(self, size: int) -> None:
+        """A JSON answer whose b64_json is a PNG signature and `size` zero bytes, sent in pieces."""
+        record = BodyRecord(size=size)
+        with self.fake._lock:
+            self.fake.bodies.append(record)
+        head = b'{"created": 0, "data": [{"b64_json": "' + base64.b64encode(b"\x89PNG\r\n\x1a\n\0")
+        tail = b'"}]}'
+        block = b"A" * 65536  # base64 of zero bytes
+        encoded = -(-size // 3) * 4
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(head) + encoded + len(tail)))
+        self.end_headers()
+        try:
+            self.wfile.write(head)
+            left = encoded
+            while left > 0 and not self.fake._stopping.is_set():
+                piece = block[: min(left, len(block))]
+                self.wfile.write(piece)
+                left -= len(piece)
+                record.sent += len(piece) * 3 // 4
+            self.wfile.write(tail)
+        except (BrokenPipeError, ConnectionResetError):
+            record.client_left = True
+            self.close_connection = True
 
     def _common(self, behaviour: object) -> bool:
         """Handle the behaviours any endpoint can have; True when the request is answered."""
@@ -287,19 +397,27 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream(self, body: dict, behaviour: _Stream) -> None:
         model = body.get("model", "fake")
         number = next(self.fake._ids)
-        words = split_words(behaviour.text)
+        words = list(behaviour.pieces) if behaviour.pieces is not None else split_words(behaviour.text)
         if behaviour.cut_after is not None:
             words = words[: behaviour.cut_after]
+        record = StreamRecord(pieces=len(words))
+        with self.fake._lock:
+            self.fake.streams.append(record)
         self._start_stream()
         try:
             self._event(_chunk(model, number, {"role": "assistant", "content": ""}, None))
             if behaviour.first_token_delay and self.fake._stopping.wait(behaviour.first_token_delay):
                 return
+            for index, thought in enumerate(behaviour.reasoning):
+                if index and behaviour.reasoning_gap and self.fake._stopping.wait(behaviour.reasoning_gap):
+                    return
+                self._event(_chunk(model, number, {"content": None, "reasoning_content": thought}, None))
             gap = 1.0 / behaviour.words_per_second if behaviour.words_per_second else 0.0
             for index, word in enumerate(words):
                 if index and gap and self.fake._stopping.wait(gap):
                     return
                 self._event(_chunk(model, number, {"content": word}, None))
+                record.sent = index + 1
             if behaviour.cut_after is not None:
                 if behaviour.clean_end:
                     self._write_chunk(b"")
@@ -307,15 +425,17 @@ class _Handler(BaseHTTPRequestHandler):
                     self.close_connection = True
                 return
             self._event(_chunk(model, number, {}, behaviour.finish_reason))
-            if (body.get("stream_options") or {}).get("include_usage"):
+            if behaviour.send_usage and (body.get("stream_options") or {}).get("include_usage"):
                 usage = _chunk(model, number, {}, None)
                 usage["choices"] = []
-                usage["usage"] = {"prompt_tokens": 1, "completion_tokens": len(words), "total_tokens": 1 + len(words)}
+                prompt, completion = behaviour.usage or (1, len(words))
+                usage["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
                 self._event(usage)
             self._write_chunk(b"data: [DONE]\n\n")
             self._write_chunk(b"")
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (an idle timeout, a cancelled reply); nothing left to send.
+            record.client_left = True
             self.close_connection = True
 
     def _start_stream(self) -> None:

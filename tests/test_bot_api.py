@@ -100,3 +100,13 @@ async def test_the_api_streams_an_answer_and_reports_upstream_errors(
             assert name == "error"
             error = json.loads(data)["error"]
             assert "answered 500" in error and KEY not in error and "\n" not in error
+
+
+async def test_the_api_never_streams_the_api_key(fake_openai: FakeOpenAI, tmp_path):
+    fake_openai.reply("x", pieces=["the key: ", KEY[:4], KEY[4:9], KEY[9:], " and the token ", TOKEN, "."])
+    async with bot_room(fake_openai, tmp_path, api_token=TOKEN) as served:
+        async with httpx.AsyncClient(base_url=served.url) as http:
+            answer = await http.post("/api/bot/stream", json=ASK, headers=AUTH)
+    deltas = [json.loads(data)["delta"] for name, data in events(answer.text) if data != "[DONE]"]
+    assert "".join(deltas) == "the key: [key] and the token [key]."
+    assert "canary" not in answer.text and TOKEN not in answer.text

@@ -8,7 +8,9 @@ import httpx
 import pytest
 
 from chat.domain import MessageStatus
+from chat.rules import Rejected
 from tests.bot_helpers import (
+    KEY,
     all_messages,
     bot_room,
     close_all,
@@ -17,7 +19,7 @@ from tests.bot_helpers import (
     replies,
     sees_line,
 )
-from tests.confab_harness import Person
+from tests.confab_harness import BrowserPrefs, Person
 from tests.fake_openai import FakeOpenAI
 from tests.flet_client import FletClient
 
@@ -52,16 +54,18 @@ async def test_reply_grows_in_every_session_at_a_bounded_rate_and_is_stored_once
     async with bot_room(fake_openai, tmp_path) as served:
         alice, bob = await open_people(served, "Alice", "Bob", frames=True)
         await alice.say("@bot count to two hundred, please")
-        for person in (alice, bob):
-            await sees_line(person, "writing…")
-            assert person.client.find_one("TextButton", content="Stop") is not None
+        await sees_line(alice, "writing…")
+        assert alice.client.find_one("TextButton", content="Stop") is not None
+        await sees_line(bob, "writing… · asked by Alice")  # only the asker gets Stop
+        assert bob.client.find("TextButton", content="Stop") == []
 
         # Carol opens the room half way through: the backlog has the text so far.
         await bob.client.wait_for(lambda: answer_body(bob))
         carol = await Person.open(served.url)
+        await carol.join("Carol")
         joined_with = await carol.client.wait_for(lambda: answer_body(carol))
         assert joined_with != LONG_ANSWER and LONG_ANSWER.startswith(joined_with)
-        assert "writing…" in carol.lines()
+        assert "writing… · asked by Alice" in carol.lines()
         seen_by_carol = [joined_with]
         while seen_by_carol[-1] != LONG_ANSWER:
             await carol.client.wait_for(lambda: answer_body(carol) != seen_by_carol[-1])
@@ -122,28 +126,42 @@ async def test_the_model_sees_the_room_as_labelled_untrusted_messages(
         await close_all(alice, bob)
 
 
-async def test_another_person_presses_stop(fake_openai: FakeOpenAI, tmp_path):
+async def test_only_the_person_who_asked_can_stop(fake_openai: FakeOpenAI, tmp_path):
     fake_openai.reply(LONG_ANSWER, words_per_second=40)
     fake_openai.reply("Still here.")
     async with bot_room(fake_openai, tmp_path) as served:
-        alice, bob = await open_people(served, "Alice", "Bob")
+        alice, bob, carol = await open_people(served, "Alice", "Bob", "Carol")
+        await bob.say("I am here too")  # Bob's tab renders rows of its own; Carol's shares them
         await alice.say("@bot tell me everything")
-        await bob.client.wait_for(lambda: any(of_answer(b) for b in bob.bodies()))
-        stop = await bob.client.wait_for(lambda: bob.client.find_one("TextButton", content="Stop"))
-        await bob.client.click(stop)
+        for person in (bob, carol):
+            await person.client.wait_for(lambda p=person: any(of_answer(b) for b in p.bodies()))
+            await sees_line(person, "writing… · asked by Alice")
+            assert person.client.find("TextButton", content="Stop") == []
 
+        # Bob forges what Alice's Stop sends: a click on her button's id, from his session...
+        stop = await alice.client.wait_for(lambda: alice.client.find_one("TextButton", content="Stop"))
+        await bob.client.click(stop["_i"])
+        # ...and a stop request in his session's name, the way any future control would ask.
+        (streaming,) = await replies(served)
+        with pytest.raises(Rejected, match="Only Alice, who asked, can stop this reply."):
+            await served.confab.service.request_stop("general", streaming.id, bob.client.session_id)
+        await asyncio.sleep(0.5)
+        (still,) = await replies(served)
+        assert still.status is MessageStatus.STREAMING
+
+        await alice.client.click(stop)
         (reply,) = await final_replies(served, 1, timeout=3)
-        assert reply.status is MessageStatus.STOPPED and reply.meta["stopped_by"] == "Bob"
+        assert reply.status is MessageStatus.STOPPED and reply.meta["stopped_by"] == "Alice"
         assert reply.text and LONG_ANSWER.startswith(reply.text) and reply.text != LONG_ANSWER
-        for person in (alice, bob):
-            await sees_line(person, "stopped by Bob")
-            await person.client.wait_for(lambda p=person: reply.text in p.bodies())
+        for person in (alice, bob, carol):
+            await sees_line(person, "stopped by Alice")
+            await person.sees(reply.text)
         await asyncio.sleep(0.3)
         assert (await replies(served))[0].text == reply.text  # nothing more was added
 
         await alice.say("@bot are you there?")
         await alice.sees("Still here.")
-        await close_all(alice, bob)
+        await close_all(alice, bob, carol)
 
 
 def newest_row(client: FletClient) -> dict | None:
@@ -246,10 +264,10 @@ async def test_imagine_shows_and_serves_the_picture(
         fake_openai.hang()
         await alice.say("@bot /imagine a very slow picture")
         await sees_line(bob, "Drawing")
-        stop = await bob.client.wait_for(lambda: bob.client.find_one("TextButton", content="Stop"))
-        await bob.client.click(stop)
+        stop = await alice.client.wait_for(lambda: alice.client.find_one("TextButton", content="Stop"))
+        await alice.client.click(stop)
         stopped = (await final_replies(served, 2, timeout=3))[1]
-        assert stopped.status is MessageStatus.STOPPED and stopped.meta["stopped_by"] == "Bob"
+        assert stopped.status is MessageStatus.STOPPED and stopped.meta["stopped_by"] == "Alice"
         assert "image" not in stopped.meta
         await close_all(alice, bob)
 
@@ -259,13 +277,19 @@ def offline_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("offline-bot")
 
 
-async def test_offline_brain_answers_without_a_server(offline_dir, tmp_path):
+@pytest.mark.parametrize(
+    ("brain", "described_as"),
+    [("fuzzy", "ChatterBot's English corpus, fuzzy-matched"), ("chatterbot", "offline ChatterBot brain")],
+)
+async def test_offline_brain_answers_without_a_server(offline_dir, tmp_path, brain, described_as):
     database = f"sqlite:///{tmp_path / 'confab.db'}"  # ChatterBot's training is kept per module
-    async with bot_room(None, offline_dir, openai_api_key="", database_url=database) as served:
+    async with bot_room(
+        None, offline_dir, openai_api_key="", database_url=database, offline_brain=brain
+    ) as served:
         assert not served.confab.settings.uses_llm
         alice, bob = await open_people(served, "Alice", "Bob")
         await alice.say("@bot Hello, how are you?")
-        (reply,) = await final_replies(served, 1, timeout=20)  # the first start trains ChatterBot
+        (reply,) = await final_replies(served, 1, timeout=60)  # ChatterBot trains on first start
         assert reply.status is MessageStatus.DONE and reply.text.strip()
         await bob.sees(reply.text)
 
@@ -277,19 +301,55 @@ async def test_offline_brain_answers_without_a_server(offline_dir, tmp_path):
 
         await alice.say("@bot /help")  # says which brain answers and how to connect an LLM
         about = (await final_replies(served, 3))[2]
-        assert "offline ChatterBot brain" in about.text and "OPENAI_BASE_URL" in about.text
+        assert described_as in about.text and "OPENAI_BASE_URL" in about.text
         await close_all(alice, bob)
 
 
-async def test_help_says_which_brain_answers(fake_openai: FakeOpenAI, tmp_path):
-    async with bot_room(fake_openai, tmp_path) as served:
+async def test_help_names_model_and_brain_but_no_address_or_key(fake_openai: FakeOpenAI, tmp_path):
+    # An address with credentials in it, and a key: neither may reach the room.
+    base_url = fake_openai.base_url.replace("http://", "http://admin:pa55word@")
+    async with bot_room(None, tmp_path, openai_base_url=base_url) as served:
         alice = await Person.open(served.url)
         await alice.join("Alice")
         await alice.say("@bot /help")
         note = await alice.client.wait_for(
             lambda: next((b for b in alice.bodies() if "answering with the" in b), None)
         )
-        assert f"OpenAI-compatible model fake-model-1 at {fake_openai.base_url}" in note
+        assert "OpenAI-compatible model fake-model-1" in note
         assert "/imagine" in note
+        (stored,) = await final_replies(served, 1)
+        for shown in (note, stored.text, *alice.lines()):
+            for secret in ("127.0.0.1", str(fake_openai.port), "http", "/v1", "admin", "pa55word", KEY):
+                assert secret not in shown, (secret, shown)
         assert fake_openai.chat_requests == []  # answered by the bot itself, not the model
         await alice.close()
+
+
+async def test_the_asker_coming_back_in_a_new_tab_gets_stop(fake_openai: FakeOpenAI, tmp_path):
+    fake_openai.reply(LONG_ANSWER, words_per_second=20)  # ten seconds
+    async with bot_room(fake_openai, tmp_path, bot_total_timeout=30) as served:
+        alices_browser = BrowserPrefs()
+        alice = await Person.open(served.url, on_invoke=alices_browser)
+        await alice.join("Alice")
+        (bob,) = await open_people(served, "Bob")
+        await alice.say("@bot tell me everything")
+        await sees_line(bob, "writing… · asked by Alice")
+        await alice.close()
+        await bob.client.wait_for(lambda: "Alice left" in " ".join(bob.lines()), timeout=10)
+
+        impostor = await Person.open(served.url)  # another browser cannot become Alice
+        await impostor.join("Alice", expect_ok=False)
+        assert "belongs to someone else" in await impostor.name_error()
+        assert impostor.bodies() == []  # and is shown nothing before it joins
+        await impostor.join("Imogen")  # under a name of its own: the shared rows, without Stop
+        await sees_line(impostor, "writing… · asked by Alice")
+        assert impostor.client.find("TextButton", content="Stop") == []
+        await impostor.close()
+
+        again = await Person.open(served.url, on_invoke=alices_browser)  # a new tab of Alice's
+        stop = await again.client.wait_for(lambda: again.client.find_one("TextButton", content="Stop"))
+        assert bob.client.find("TextButton", content="Stop") == []
+        await again.client.click(stop)
+        (reply,) = await final_replies(served, 1, timeout=5)
+        assert reply.status is MessageStatus.STOPPED and reply.meta["stopped_by"] == "Alice"
+        await close_all(again, bob)

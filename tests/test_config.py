@@ -32,3 +32,22 @@ def test_a_bad_value_names_its_variable():
 def test_secrets_stay_out_of_repr():
     settings = Settings(openai_api_key="sk-canary-1", api_token="tok-canary-2")
     assert "canary" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["CHAT_BOT_MAX_REPLY_CHARS", "CHAT_BOT_CHECKPOINT_SECONDS", "CHAT_IMAGE_MAX_BYTES",
+     "CHAT_IMAGE_MAX_PIXELS", "CHAT_IMAGE_FETCH_TIMEOUT"],
+)
+def test_the_bot_bounds_must_be_positive(variable):
+    for bad in ("0", "-5"):
+        with pytest.raises(SettingsError, match=f"{variable}=.* is not allowed \\(allowed: (at least 1|more than 0)\\)"):
+            Settings.from_env({variable: bad})
+    with pytest.raises(SettingsError, match=f"{variable}='lots' is not a valid"):
+        Settings.from_env({variable: "lots"})
+
+
+def test_bot_replies_are_bounded_by_default():
+    settings = Settings.from_env({})
+    assert settings.bot_max_reply_chars == 16_000 and settings.bot_checkpoint_seconds == 2.0
+    assert Settings.from_env({"CHAT_BOT_MAX_REPLY_CHARS": "500"}).bot_max_reply_chars == 500

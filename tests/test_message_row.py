@@ -33,6 +33,9 @@ def test_consecutive_messages_by_one_person_are_grouped():
     first = message(minutes=0)
     assert continues(first, message(minutes=2))
     assert not continues(first, message(author="Bob", minutes=2))
+    one_person = message(author_id="p-1")
+    assert continues(one_person, message(minutes=2, author_id="p-1"))
+    assert not continues(one_person, message(minutes=2, author_id="p-2"))  # same name, someone else
     assert not continues(first, message(minutes=6))  # a pause starts a new group
     assert not continues(message(kind=MessageKind.SYSTEM), message())
     assert not continues(None, first)
@@ -64,13 +67,29 @@ def test_system_lines_are_centred_italic_and_timed_in_the_readers_zone():
     assert line.value == f"Alice joined · {joined.created_at.astimezone(tokyo):%H:%M}"
 
 
-def test_bodies_are_selectable_markdown_with_styles_only_where_needed():
+def test_bodies_are_markdown_with_styles_only_where_needed():
     plain = ChatMessage(message(text="just words"), own=False, grouped=False)
     rich = ChatMessage(message(text="see [x](https://a.example) and `code`"), own=False, grouped=False)
     (plain_md,) = [c for c in walk(plain) if isinstance(c, ft.Markdown)]
     (rich_md,) = [c for c in walk(rich) if isinstance(c, ft.Markdown)]
-    assert plain_md.selectable and plain_md.code_style_sheet is None and plain_md.md_style_sheet is None
+    assert plain_md.code_style_sheet is None and plain_md.md_style_sheet is None
     assert rich_md.code_style_sheet is not None and rich_md.md_style_sheet is not None
+
+
+def test_no_text_in_a_row_is_selectable():
+    # Flutter makes each selectable text a Tab stop with no focus to show (test_browser_a11y.py).
+    async def stop(message, page):
+        return None
+
+    rows = [
+        ChatMessage(message(text="see `this`\n```\nx = 1\n```"), own=True, grouped=False, starts_day=True),
+        ChatMessage(message(minutes=1), own=False, grouped=True),
+        ChatMessage(message(author="bot", text="half", kind=MessageKind.BOT, status=MessageStatus.STREAMING),
+                    own=False, grouped=False, display_name="Confab Bot", on_stop=stop),
+        ChatMessage(message(author="system", text="Bob joined", kind=MessageKind.SYSTEM), own=False, grouped=False),
+    ]
+    shown = [c for row in rows for c in walk(row) if isinstance(c, (ft.Text, ft.Markdown))]
+    assert len(shown) >= len(rows) and not [c for c in shown if c.selectable], shown
 
 
 def test_a_streaming_reply_offers_stop_and_a_failed_one_says_why():
@@ -85,3 +104,37 @@ def test_a_streaming_reply_offers_stop_and_a_failed_one_says_why():
     row.show(failed)
     assert "The model server answered 500." in texts(row)
     assert not [c for c in walk(row) if isinstance(c, ft.TextButton)]
+
+
+def test_a_viewer_who_may_not_stop_sees_who_asked_instead():
+    asked = message(author="bot", text="half", kind=MessageKind.BOT, status=MessageStatus.STREAMING,
+                    meta={"asked_by": "Alice"})
+    row = ChatMessage(asked, own=False, grouped=False, display_name="Confab Bot")
+    assert "writing… · asked by Alice" in texts(row) and not row.offers_stop
+    assert not [c for c in walk(row) if isinstance(c, ft.TextButton)]
+    row.show(asked.with_text("half and more"))
+    row.show(asked.with_text("whole", MessageStatus.DONE))
+    assert not any("asked by" in (t or "") for t in texts(row))  # only while it is being written
+
+
+def test_a_deleted_message_is_a_tombstone_under_its_author():
+    row = ChatMessage(message(text="rude"), own=False, grouped=False)
+    row.show(message(text="", deleted_by="p-mod"))
+    assert "message deleted by a moderator" in texts(row)
+    assert "rude" not in texts(row) and "Alice" in texts(row)
+    assert row._named.label.endswith("(message deleted by a moderator)")
+
+
+def test_only_a_moderators_row_offers_delete_and_never_on_a_tombstone():
+    async def delete(message, page):
+        pass
+
+    def delete_buttons(row):
+        return [c for c in walk(row) if isinstance(c, ft.TextButton) and c.content == "Delete"]
+
+    plain = ChatMessage(message(), own=False, grouped=False)
+    assert not plain.offers_delete and not delete_buttons(plain)
+    moderated = ChatMessage(message(), own=False, grouped=True, on_delete=delete)
+    assert moderated.offers_delete and len(delete_buttons(moderated)) == 1
+    moderated.show(message(text="", deleted_by="p-mod"))
+    assert not moderated.offers_delete and not delete_buttons(moderated)

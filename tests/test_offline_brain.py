@@ -1,4 +1,4 @@
-"""The offline ChatterBot brain, trained for real into a SQLite file under tmp."""
+"""The ChatterBot offline brain (CHAT_OFFLINE_BRAIN=chatterbot), trained for real under tmp."""
 
 from __future__ import annotations
 
@@ -151,3 +151,25 @@ async def test_unusable_data_dir_is_a_brain_error(tmp_path):
 def test_question_is_the_last_user_turn_without_name_or_mentions(content, question):
     history = [Turn("user", "Zed: older"), Turn("assistant", "reply"), Turn("user", content)]
     assert question_from(history) == question
+
+
+@pytest.mark.asyncio
+async def test_fuzzy_brain_is_on_topic_at_least_as_often_as_chatterbot(trained_dir):
+    """The 20 fixed questions of bench/offline_brains.py, asked of both offline brains."""
+    import random
+
+    from bench.offline_brains import QUESTIONS, on_topic
+    from chat.bot.fuzzy import FuzzyBrain
+
+    async def hits(brain) -> int:
+        count = 0
+        for question, keywords in QUESTIONS:
+            count += on_topic("".join(await ask(brain, f"Alice: @bot {question}")), keywords)
+        return count
+
+    async with open_brain(trained_dir, word_delay=0) as chatterbot:
+        chatterbot_hits = await hits(chatterbot)
+    fuzzy_hits = await hits(FuzzyBrain(word_delay=0, rng=random.Random(0)))
+
+    assert chatterbot_hits > 0
+    assert fuzzy_hits >= chatterbot_hits, (fuzzy_hits, chatterbot_hits)

@@ -11,7 +11,8 @@ from typing import AsyncIterator, Callable
 import pytest
 import pytest_asyncio
 
-from chat.bot.openai import PNG_SIGNATURE, OpenAIBrain
+from chat.bot.images import PNG_SIGNATURE
+from chat.bot.openai import OpenAIBrain
 from chat.bot.provider import BrainError, Turn
 from chat.config import Settings
 from tests.fake_openai import FakeOpenAI
@@ -246,7 +247,7 @@ async def test_drop_before_the_first_word_is_retried(fake_openai, make_brain):
 
 
 @pytest.mark.asyncio
-async def test_unreachable_server_names_the_url(make_brain):
+async def test_unreachable_server_is_explained_without_its_address(make_brain, caplog):
     # A bound socket that never listens: connecting to it is refused, and nobody else can take the port.
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
@@ -255,7 +256,8 @@ async def test_unreachable_server_names_the_url(make_brain):
         outcome = await collect(make_brain(openai_base_url=url, bot_max_retries=1))
 
     text = assert_presentable(outcome.error)
-    assert text == f"Could not reach the model server at {url}."
+    assert text == "Could not reach the model server. Check OPENAI_BASE_URL."
+    assert url in caplog.text  # the operator still learns which address failed
 
 
 @pytest.mark.asyncio
@@ -321,12 +323,14 @@ async def test_unknown_model_names_the_model(fake_openai, make_brain):
 
 
 @pytest.mark.asyncio
-async def test_description_names_model_and_url_without_secrets(fake_openai, make_brain):
+async def test_description_names_the_model_but_no_address_or_secret(fake_openai, make_brain):
     url = fake_openai.base_url.replace("http://", "http://user:hunter2@")
 
     brain = make_brain(openai_base_url=url)
 
-    assert brain.description == f"OpenAI-compatible model fake-model-1 at {fake_openai.base_url}"
+    # Everyone in the room reads the description (@bot /help): no host, port or credentials.
+    assert brain.description == "OpenAI-compatible model fake-model-1"
+    assert brain.url == fake_openai.base_url  # kept for the log and for errors only
 
 
 @pytest.mark.asyncio
@@ -349,12 +353,13 @@ async def test_imagine_with_gpt_image_models_sends_no_response_format(fake_opena
 
 
 @pytest.mark.asyncio
-async def test_imagine_downloads_an_image_given_as_url(fake_openai, make_brain):
-    fake_openai.image_as_url()
+async def test_imagine_refuses_an_image_url_that_is_not_https(fake_openai, make_brain):
+    fake_openai.image_as_url()  # http://127.0.0.1:<port>/files/tiny.png
 
-    png = await make_brain().imagine("a red pixel")
+    with pytest.raises(BrainError, match="not https; it was not fetched"):
+        await make_brain().imagine("a red pixel")
 
-    assert png == fake_openai.png
+    assert [r.method for r in fake_openai.requests] == ["POST"]  # the URL was never fetched
 
 
 @pytest.mark.asyncio

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 import logging
 import socket
 import uuid
@@ -128,12 +129,13 @@ async def test_events_reach_the_other_process_in_order(buses):
 async def test_every_event_type_crosses_intact(buses):
     a, _ = await buses.start()
     b, b_inbox = await buses.start()
-    message = posted("streaming", seq=7).message
+    message = replace(posted("streaming", seq=7).message, author_id="person-ann")
     events = [
         MessagePosted(message),
         MessageChanged(message.with_text("streaming and more", MessageStatus.DONE, tokens="4")),
-        PresenceSnapshot("node-1", ("ann", "bob"), 1234.5),
-        StopRequested(message.id, "bob"),
+        PresenceSnapshot("node-1", "general", ("ann", "bob"), 1234.5),
+        StopRequested("general", message.id, "bob"),
+        StopRequested("general", message.id, "bob", "person-bob"),
     ]
     for event in events:
         await a.publish(event)

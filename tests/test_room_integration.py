@@ -47,7 +47,7 @@ async def test_a_message_reaches_other_tabs_fast(bot_dir, tmp_path):
 
 @pytest.mark.parametrize(
     "name, reason",
-    [("   ", "enter a name"), ("x" * 33, "too long"), ("B\x00b", "control"), ("BOT", "reserved"), ("alice", "already in the room")],
+    [("   ", "enter a name"), ("x" * 33, "too long"), ("B\x00b", "control"), ("BOT", "reserved"), ("alice", "belongs to someone else")],
 )
 async def test_bad_names_are_refused_in_the_dialog(bot_dir, tmp_path, name, reason):
     async with serve_confab(bot_dir, tmp_path) as served:
@@ -79,7 +79,8 @@ async def test_oversized_message_is_refused_and_kept(bot_dir, tmp_path):
 
 async def test_presence_follows_connections(bot_dir, tmp_path):
     async with serve_confab(bot_dir, tmp_path) as served:
-        alice, bob = await Person.open(served.url), await Person.open(served.url)
+        bobs_browser = BrowserPrefs()
+        alice, bob = await Person.open(served.url), await Person.open(served.url, on_invoke=bobs_browser)
         await alice.join("Alice")
         await bob.join("Bob")
         await alice.client.wait_for(lambda: alice.online() == "Online · 3")
@@ -88,10 +89,14 @@ async def test_presence_follows_connections(bot_dir, tmp_path):
         await alice.client.wait_for(lambda: alice.online() == "Online · 2", timeout=10)
         assert time.monotonic() - closed_at < 10
         await alice.client.wait_for(lambda: "Bob left" in " ".join(alice.lines()))
-        again = await Person.open(served.url)
-        await again.join("bob")  # the name is free again
-        await alice.close()
-        await again.close()
+        impostor = await Person.open(served.url)
+        await impostor.join("bob", expect_ok=False)  # offline, Bob still owns his name
+        assert "belongs to someone else" in await impostor.name_error()
+        again = await Person.open(served.url, on_invoke=bobs_browser)  # Bob's own browser is let in
+        await again.client.wait_for(lambda: again.composer.get("disabled") is False)
+        await alice.client.wait_for(lambda: alice.online() == "Online · 3")
+        for person in (alice, impostor, again):
+            await person.close()
 
 
 async def test_history_pages_back_and_survives_a_restart(bot_dir, tmp_path):
@@ -100,10 +105,11 @@ async def test_history_pages_back_and_survives_a_restart(bot_dir, tmp_path):
         writer = await Person.open(served.url)
         await writer.join("Writer")
         for i in range(130):
-            await served.confab.service.post_message("direct", "Writer", f"note {i}")
+            await served.confab.service.post_message("general", "direct", "Writer", f"note {i}")
         await writer.close()
     async with serve_confab(bot_dir, tmp_path, history_page=100) as served:  # a restart
         reader = await Person.open(served.url)
+        await reader.join("Reader")
         await reader.client.wait_for(lambda: "note 129" in reader.bodies())
         shown = reader.bodies()
         notes = [f"note {i}" for i in range(130)]
@@ -142,7 +148,11 @@ async def test_a_returning_browser_gets_its_name_and_draft_back(bot_dir, tmp_pat
         await dana.client.set_value(dana.composer, "half a tho")
         await dana.client.send_event(dana.composer, "change", "half a tho")
         await asyncio.sleep(1.2)  # the draft is saved once typing pauses
-        assert prefs.values == {"confab.name": "Dana", "confab.draft": "half a tho"}
+        assert prefs.values.pop("confab.browser")  # the browser's id, which its limits follow
+        assert prefs.values.pop("confab.outage")  # the conversation, shown during an outage
+        kept = dict(prefs.values)
+        assert len(kept.pop("confab.device")) >= 40  # the secret that makes this browser Dana
+        assert kept == {"confab.name": "Dana", "confab.draft": "half a tho"}
         await dana.close()
     async with serve_confab(bot_dir, tmp_path) as served:  # the server restarted
         again = await Person.open(served.url, on_invoke=prefs)
@@ -180,7 +190,7 @@ async def test_a_double_submit_stores_one_message(bot_dir, tmp_path):
         await alice.client.send_event(composer, "submit", "only once")
         await alice.sees("only once")
         await asyncio.sleep(0.3)
-        history = await served.confab.service.history()
+        history = await served.confab.service.history("general")
         assert [m.text for m in history].count("only once") == 1
         assert alice.bodies().count("only once") == 1
         await alice.close()

@@ -6,7 +6,8 @@ import sys
 import pytest
 
 from chat.bot.context import imagine_prompt, mentions, strip_mention
-from chat.rules import Rejected, clean_message, clean_name
+from chat.names import clean_name
+from chat.rules import Rejected, clean_message
 from chat.ui.look import avatar_color, initials, is_safe_link, safe_markdown
 
 RESERVED = ("bot", "Confab Bot", "system")
@@ -62,15 +63,15 @@ def test_only_http_https_mailto_links_are_safe(url, safe):
 def test_safe_markdown_neutralises_links_and_images():
     text = (
         "[ok](https://a.example) [bad](javascript:alert(1)) <javascript:x> <https://b.example> "
-        "![cat](https://c.example/cat.png) ![x](file:///etc/passwd)\n[ref]: javascript:evil"
+        "![cat](https://c.example/cat.png) ![x](file:///etc/passwd)\n\n[ref]: javascript:evil"
     )
     out = safe_markdown(text)
     assert "[ok](https://a.example)" in out
     assert "javascript:alert" not in out and "bad" in out
     assert "<javascript:x>" not in out
-    assert "<https://b.example>" in out
+    assert "](https://b.example)" in out  # an autolink is written out as a plain link
     assert "![" not in out  # no image is ever fetched
-    assert "[🖼 cat](https://c.example/cat.png)" in out
+    assert "[Image: cat](https://c.example/cat.png)" in out
     assert "file:" not in out
     assert "javascript:evil" not in out
 

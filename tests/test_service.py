@@ -26,12 +26,12 @@ pytestmark = pytest.mark.asyncio
 
 @pytest.fixture
 async def room(tmp_path):
-    settings = Settings(data_dir=tmp_path, rate_per_second=1000, rate_burst=1000)
+    settings = Settings(data_dir=tmp_path, rate_per_second=1000, rate_burst=1000, flap_window=0)
     store = SQLiteStore(settings.database_url)
     await store.open()
     service = ChatService(settings, store, MemoryBus())
     events = []
-    await service.start(events.append)
+    await service.start(lambda room, event: events.append(event))
     yield service, events
     await service.close()
     await store.close()
@@ -56,43 +56,43 @@ def posted(events):
 
 async def test_posts_get_room_sequence_numbers_and_reach_the_fanout(room):
     service, events = room
-    first = await service.post_message("s1", "Alice", "hello")
-    second = await service.post_message("s2", "Bob", "hi Alice")
+    first = await service.post_message("general", "s1", "Alice", "hello")
+    second = await service.post_message("general", "s2", "Bob", "hi Alice")
     await settle()
     assert (first.seq, second.seq) == (1, 2)
     assert [m.text for m in posted(events)] == ["hello", "hi Alice"]
-    assert [m.text for m in await service.history()] == ["hello", "hi Alice"]
+    assert [m.text for m in await service.history("general")] == ["hello", "hi Alice"]
 
 
 async def test_blank_is_not_sent_and_too_long_is_refused(room):
     service, events = room
-    assert await service.post_message("s1", "Alice", "   \n ") is None
+    assert await service.post_message("general", "s1", "Alice", "   \n ") is None
     with pytest.raises(Rejected, match="limit is 4,000"):
-        await service.post_message("s1", "Alice", "x" * 4001)
+        await service.post_message("general", "s1", "Alice", "x" * 4001)
     await settle()
     assert posted(events) == []
 
 
 async def test_same_client_id_stores_one_message(room):
     service, events = room
-    a = await service.post_message("s1", "Alice", "once", client_id="c-1")
-    b = await service.post_message("s1", "Alice", "once", client_id="c-1")
+    a = await service.post_message("general", "s1", "Alice", "once", client_id="c-1")
+    b = await service.post_message("general", "s1", "Alice", "once", client_id="c-1")
     await settle()
     assert a.id == b.id
-    assert len(await service.history()) == 1
+    assert len(await service.history("general")) == 1
     assert len(posted(events)) == 1
 
 
 async def test_names_are_unique_case_insensitively_until_they_leave(room):
     service, events = room
-    assert await service.join("s1", "  Alice ") == "Alice"
+    assert await service.join("general", "s1", "  Alice ") == "Alice"
     with pytest.raises(Rejected, match="already in the room"):
-        await service.join("s2", "alice")
+        await service.join("general", "s2", "alice")
     with pytest.raises(Rejected, match="reserved"):
-        await service.join("s2", "Bot")
-    assert service.online() == ("Alice",)
-    await service.leave("s1")
-    assert await service.join("s2", "ALICE") == "ALICE"
+        await service.join("general", "s2", "Bot")
+    assert service.online("general") == ("Alice",)
+    await service.leave("general", "s1")
+    assert await service.join("general", "s2", "ALICE") == "ALICE"
     await settle()
     texts = [m.text for m in posted(events)]
     assert texts == ["Alice joined", "Alice left", "ALICE joined"]
@@ -104,13 +104,13 @@ async def test_flood_control_refuses_with_a_wait(tmp_path):
     store = SQLiteStore(settings.database_url)
     await store.open()
     service = ChatService(settings, store, MemoryBus())
-    await service.start(lambda e: None)
+    await service.start(lambda room, event: None)
     try:
         for i in range(3):
-            await service.post_message("s1", "Alice", f"m{i}")
+            await service.post_message("general", "s1", "Alice", f"m{i}")
         with pytest.raises(Rejected, match="send again in"):
-            await service.post_message("s1", "Alice", "one too many")
-        await service.post_message("s2", "Bob", "others are not throttled")
+            await service.post_message("general", "s1", "Alice", "one too many")
+        await service.post_message("general", "s2", "Bob", "others are not throttled")
     finally:
         await service.close()
         await store.close()
@@ -138,38 +138,38 @@ async def test_catch_up_recovers_a_lost_last_message(room):
 
 async def test_presence_merges_other_processes_and_expires_them(room):
     service, events = room
-    await service.join("s1", "Alice")
-    await service.relay.deliver(PresenceSnapshot("other-node", ("Bob",), time.time() + 0.2))
+    await service.join("general", "s1", "Alice")
+    await service.relay.deliver(PresenceSnapshot("other-node", "general", ("Bob",), time.time() + 0.2))
     await settle()
-    assert service.online() == ("Alice", "Bob")
+    assert service.online("general") == ("Alice", "Bob")
     with pytest.raises(Rejected):
-        await service.join("s2", "bob")
+        await service.join("general", "s2", "bob")
     await asyncio.sleep(0.3)
     assert service.presence.expire()
-    assert service.online() == ("Alice",)
+    assert service.online("general") == ("Alice",)
 
 
 async def test_streaming_reply_text_is_seen_by_late_readers_then_stored(room):
     service, events = room
-    reply = await service.begin_reply("bot", claim="reply:x")
+    reply = await service.begin_reply("general", "bot", claim="reply:x")
     reply = await service.stream_reply(reply, "partial te")
     await settle()
-    (shown,) = await service.history()
+    (shown,) = await service.history("general")
     assert shown.text == "partial te" and shown.status is MessageStatus.STREAMING
     final = await service.finish_reply(reply, "partial text, done", MessageStatus.DONE)
     await settle()
     assert (await service.store.get_message(final.id)).text == "partial text, done"
     changes = [e.message for e in events if isinstance(e, MessageChanged)]
     assert [c.text for c in changes] == ["partial te", "partial text, done"]
-    again = await service.begin_reply("bot", claim="reply:x")
+    again = await service.begin_reply("general", "bot", claim="reply:x")
     assert again.id == reply.id  # one reply per claim
 
 
 async def test_feed_holds_events_until_the_backlog_is_read(room):
     service, _ = room
-    m1 = await service.post_message("s", "A", "one")
-    m2 = await service.post_message("s", "A", "two")
-    m3 = await service.post_message("s", "A", "three")
+    m1 = await service.post_message("general", "s", "A", "one")
+    m2 = await service.post_message("general", "s", "A", "two")
+    m3 = await service.post_message("general", "s", "A", "three")
     feed = RoomFeed()
     assert feed.take(MessagePosted(m2)) == []  # arrived while the backlog was being read
     assert feed.take(MessagePosted(m3)) == []
@@ -177,7 +177,7 @@ async def test_feed_holds_events_until_the_backlog_is_read(room):
     assert [e.message.seq for e in released] == [3]
     assert feed.take(MessagePosted(m3)) == []  # duplicate
     assert feed.caught_up([m1, m2, m3]) == []
-    m4 = await service.post_message("s", "A", "four")
+    m4 = await service.post_message("general", "s", "A", "four")
     assert feed.caught_up([m3, m4]) == [m4]
 
 
@@ -195,24 +195,24 @@ async def test_a_database_outage_is_told_not_swallowed(room):
     service, events = room
     await service.store.close()
     with pytest.raises(Rejected, match="database is not answering"):
-        await service.post_message("s1", "Alice", "hello?", client_id="c-9")
-    assert await service.join("s1", "Alice") == "Alice"  # joining still works, without its line
+        await service.post_message("general", "s1", "Alice", "hello?", client_id="c-9")
+    assert await service.join("general", "s1", "Alice") == "Alice"  # joining still works, without its line
     await service.store.open()
-    message = await service.post_message("s1", "Alice", "hello?", client_id="c-9")
-    assert message.text == "hello?" and len(await service.history()) == 1
+    message = await service.post_message("general", "s1", "Alice", "hello?", client_id="c-9")
+    assert message.text == "hello?" and len(await service.history("general")) == 1
 
 
 async def test_replies_left_by_a_dead_process_are_settled(room):
     service, events = room
-    mine = await service.begin_reply("bot", claim="reply:mine")
-    alive = await service.begin_reply("bot", claim="reply:alive")
+    mine = await service.begin_reply("general", "bot", claim="reply:mine")
+    alive = await service.begin_reply("general", "bot", claim="reply:alive")
     dead = await service.store.add_message(
         replace(Draft("general", "bot", "half an ans"), status=MessageStatus.STREAMING,
                 meta={"node": "crashed-node"})
     )
     # "alive" is written by a node that reports in; "crashed-node" never does.
     await service.store.update_message(alive.id, "", MessageStatus.STREAMING, {"node": "other-node"})
-    await service.relay.deliver(PresenceSnapshot("other-node", (), time.time() + 60))
+    await service.relay.deliver(PresenceSnapshot("other-node", "*", (), time.time() + 60))
     await eventually(lambda: "other-node" in service.presence.live_nodes())
     settled = await service.settle_orphans()
     assert [m.id for m in settled] == [dead.id]

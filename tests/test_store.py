@@ -391,3 +391,25 @@ async def test_postgres_restart_under_an_open_store(pg_stores):
     assert {m.id for m in saved} <= {m.id for m in history}
     assert "while down" not in {m.text for m in history}
     assert await store.count_messages() == len(history)
+
+
+@pytest.mark.asyncio
+async def test_checkpoint_saves_the_text_of_a_streaming_reply_only(store):
+    reply = await store.add_message(
+        draft("", author="bot", kind=MessageKind.BOT, status=MessageStatus.STREAMING,
+              meta={"reply_to": "m1"})
+    )
+    assert await store.checkpoint_message(reply.id, "the answer so") is True
+    saved = await store.get_message(reply.id)
+    assert (saved.text, saved.status, saved.meta) == ("the answer so", MessageStatus.STREAMING, {"reply_to": "m1"})
+    assert [m.text for m in await store.unfinished_messages()] == ["the answer so"]
+
+    # A checkpoint that lands after the reply was finished changes nothing.
+    final = await store.update_message(reply.id, "the answer so far, whole", MessageStatus.DONE, {})
+    assert await store.checkpoint_message(reply.id, "the answer so") is False
+    assert await store.get_message(reply.id) == final
+    # Neither an unknown id nor a person's message is touched.
+    assert await store.checkpoint_message("no-such-id", "x") is False
+    chat = await store.add_message(draft("a person's words"))
+    assert await store.checkpoint_message(chat.id, "rewritten") is False
+    assert (await store.get_message(chat.id)).text == "a person's words"

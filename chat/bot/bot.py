@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import time
-from contextlib import aclosing
 
-from chat.bot.context import asks_for_help, build_context, imagine_prompt, mentions
+from chat import metrics
+from chat.bot.answer_stream import AnswerStream
+from chat.bot.asking import AskingRate
+from chat.bot.budget import DailyBudget, refusal, usage_text
+from chat.bot.commands import draw_picture, help_text
+from chat.bot.context import asks_for_help, asks_for_usage, build_context, imagine_prompt
+from chat.bot.gate import WakeGate
 from chat.bot.images import ImageStore
 from chat.bot.provider import Brain, BrainError
+from chat.bot.roster import BotSpec
 from chat.bot.slots import Place, ReplySlots
 from chat.bot.writer import ReplyWriter
 from chat.config import Settings
 from chat.domain import (
+    BOT_DISPLAY_NAME,
     Message,
+    MessageChanged,
     MessageKind,
     MessagePosted,
     MessageStatus,
     RoomEvent,
     StopRequested,
 )
-from chat.limits import BucketsByKey
+from chat.events import EventRoutes
+from chat.permissions import ASKED_BY, ASKED_BY_ID, may_stop_reply
 from chat.service import ChatService
 from chat.store.base import StoreUnavailable
 
@@ -35,39 +42,47 @@ BUG_ERROR = "Something went wrong on our side while writing this."
 class Bot:
     """Subscribes to the room, answers mentions one reply each, within its limits."""
 
-    def __init__(self, service: ChatService, brain: Brain, images: ImageStore, settings: Settings):
+    def __init__(
+        self,
+        service: ChatService,
+        brain: Brain,
+        images: ImageStore,
+        settings: Settings,
+        spec: BotSpec | None = None,
+    ):
+        """`settings` as this bot sees them (chat.bot.bot_settings), `spec` its entry in the roster."""
         self.service = service
         self.brain = brain
         self.images = images
         self.settings = settings
-        self.handle = settings.bot_name
-        self.session_id = f"bot-{service.node}"
-        self._slots = ReplySlots(settings.bot_max_concurrent)
-        per_minute = settings.bot_mentions_per_minute
-        self._mention_rate = BucketsByKey(rate=per_minute / 60, burst=per_minute)
-        self._told_until: dict[str, float] = {}
+        self.spec = spec or settings.default_bot()
+        self.handle = self.spec.handle
+        self.session_id = f"bot-{self.handle}-{service.node}"
+        self.gate = WakeGate(self.spec, service.directory, service.store)
+        self.company: tuple[Bot, ...] = (self,)
+        """Every bot of this process, for /help (set by whoever builds them)."""
+        self.secrets: tuple[str, ...] = (settings.openai_api_key, settings.api_token)
+        """Never shown nor stored in a reply: every bot's key, and the API token."""
+        self.budget = DailyBudget(self.spec.person_daily_tokens, self.spec.room_daily_tokens)
+        """Tokens spent today on this bot, per person and per room (this process's count)."""
+        self._slots: dict[str, ReplySlots] = {}  # room -> its line of replies
+        self._asking = AskingRate(self.handle, settings.bot_mentions_per_minute)
         self._replies: dict[str, asyncio.Task] = {}
+        self._reply_messages: dict[str, Message] = {}
         self._stopped_by: dict[str, str] = {}
         self._tasks: set[asyncio.Task] = set()
-        self._orphan_watch: asyncio.Task | None = None
-        self._handlers = {MessagePosted: self._on_posted, StopRequested: self._on_stop}
+        self._routes = EventRoutes[None](
+            {
+                MessagePosted: self._on_posted,
+                MessageChanged: self._on_changed,
+                StopRequested: self._on_stop,
+            }
+        )
 
     async def start(self, subscribe) -> None:
-        """Subscribe with `subscribe(session_id, handler)`, appear online, watch for orphans."""
+        """Subscribe with `subscribe(session_id, handler)` and appear online where it sits."""
         subscribe(self.session_id, self.on_event)
-        await self.service.enter_as_bot(self.session_id)
-        self._orphan_watch = asyncio.create_task(self._settle_orphans(), name="bot-orphans")
-
-    async def _settle_orphans(self) -> None:
-        # Wait for every live process to report in once, so only dead ones' replies are ended.
-        ttl = self.settings.presence_ttl
-        while True:
-            await asyncio.sleep(1.5 * ttl)
-            try:
-                await self.service.settle_orphans()
-            except StoreUnavailable as exc:
-                log.warning("could not check for replies left behind: %s", exc)
-            await asyncio.sleep(0.5 * ttl)
+        await self.service.enter_as_bot(self.session_id, self.handle, self.spec.rooms)
 
     def _spawn(self, coroutine, name: str) -> None:
         task = asyncio.create_task(coroutine, name=name)
@@ -76,40 +91,86 @@ class Bot:
 
     async def on_event(self, event: RoomEvent) -> None:
         """Pubsub handler: every room event passes here."""
-        handler = self._handlers.get(type(event))
-        if handler is not None:
-            handler(event)
+        self._routes(event)
 
     def _on_posted(self, event: MessagePosted) -> None:
         message = event.message
         if (
             message.kind is not MessageKind.CHAT  # never itself, another bot, or a system line
             or message.meta.get("node") != self.service.node  # the sender's process answers
-            or not mentions(message.text, self.handle)
         ):
             return
-        self._spawn(self._answer(message), f"bot-answer-{message.id}")
+        self._spawn(self._consider(message), f"bot-{self.handle}-{message.id}")
+
+    def _on_changed(self, event: MessageChanged) -> None:
+        reply = event.message
+        if (
+            not self.spec.answers_bots
+            or reply.kind is not MessageKind.BOT
+            or reply.status is not MessageStatus.DONE
+            or reply.meta.get("node") != self.service.node  # the writer's process answers
+        ):
+            return  # finish_reply publishes a DONE reply once: it is considered once
+        self._spawn(self._consider(reply), f"bot-{self.handle}-{reply.id}")
+
+    async def _consider(self, message: Message) -> None:
+        """Answer `message` if it wakes this bot; tell a person who may not wake it why."""
+        try:
+            wake = await self.gate.wakes(message)
+        except StoreUnavailable as exc:
+            log.warning("could not tell whether %s asks @%s: %s", message.id, self.handle, exc)
+            return
+        if wake.answer:
+            await self._answer(message)
+        elif wake.refusal and await self._within_limit(message):
+            await self._notice(message.room, wake.refusal)
 
     def _on_stop(self, event: StopRequested) -> None:
         task = self._replies.get(event.message_id)
         if task is None or task.done() or event.message_id in self._stopped_by:
             return  # written by another process, already over, or already stopping
+        reply = self._reply_messages[event.message_id]
+        if not may_stop_reply(reply, event.by_id, event.by_moderator):
+            # The service refuses these; one on the bus was not sent by it.
+            log.warning(
+                "ignored a stop of reply %s by %r, who did not ask", event.message_id, event.by
+            )
+            return
         self._stopped_by[event.message_id] = event.by
         task.cancel()
 
     async def _answer(self, mention: Message) -> None:
-        if not await self._within_limit(mention.author):
+        room = mention.room
+        if not await self._within_limit(mention):
             return
-        place = self._slots.claim()  # decided now, so the places in line are exact
+        if not asks_for_help(mention.text, self.handle) and not asks_for_usage(
+            mention.text, self.handle
+        ):
+            left = self.budget.left(_asker(mention), room)
+            spent = refusal(left, mention.author, self.handle)
+            if spent is not None:
+                metrics.bot_budget_refused(self.handle, "person" if left.person == 0 else "room")
+                await self._notice(room, spent)
+                return
+        place = self._room_slots(room).claim()  # decided now, so the places in line are exact
         try:
             if place.number:
                 await self._notice(
+                    room,
                     f"{mention.author}, @{self.handle} is busy with other answers; "
-                    f"you are number {place.number} in line."
+                    f"you are number {place.number} in line.",
                 )
-            # The reply shows at once (with Stop) even while it waits for its turn.
+            # The reply shows at once (with Stop, for the asker) even while it waits for its turn.
             reply = await self.service.begin_reply(
-                self.handle, claim=f"reply:{mention.id}", reply_to=mention.id
+                room,
+                self.handle,
+                claim=f"reply:{self.handle}:{mention.id}",  # each bot answers once
+                reply_to=mention.id,
+                **{
+                    ASKED_BY: mention.author,
+                    ASKED_BY_ID: _person_behind(mention) or "",
+                    BOT_DISPLAY_NAME: self.spec.display_name,
+                },
             )
             if reply.meta.get("node") != self.service.node or reply.status.is_final:
                 return  # another process (or an earlier attempt) has this one
@@ -119,32 +180,37 @@ class Bot:
         finally:
             place.release()
 
-    async def _within_limit(self, author: str) -> bool:
-        """Spend one of `author`'s mentions; if none is left, say so once per wait."""
-        key = author.casefold()
-        wait = self._mention_rate.take(key)
-        if wait <= 0:
+    def _room_slots(self, room: str) -> ReplySlots:
+        """Each room has its own line: a busy room does not hold up another's answers."""
+        slots = self._slots.get(room)
+        if slots is None:
+            slots = self._slots[room] = ReplySlots(self.settings.bot_max_concurrent)
+        return slots
+
+    async def _within_limit(self, mention: Message) -> bool:
+        """Spend one of the asker's mentions in their room; if none is left, say so once per wait."""
+        notice = self._asking.take(f"{mention.room}\n{_asker(mention)}", mention.author)
+        if notice is None:
             return True
-        now = time.monotonic()
-        if self._told_until.get(key, 0.0) <= now:
-            self._told_until = {k: t for k, t in self._told_until.items() if t > now}
-            self._told_until[key] = now + wait
-            await self._notice(self._limit_notice(author, wait))
+        metrics.bot_reply_ended("rate_limited")
+        if notice:
+            await self._notice(mention.room, notice)
         return False
 
-    def _limit_notice(self, author: str, wait: float) -> str:
-        per_minute = self.settings.bot_mentions_per_minute
-        if per_minute <= 0 or math.isinf(wait):
-            return f"{author}, @{self.handle} is not taking questions here."
-        times = "once" if per_minute == 1 else f"{per_minute} times"
-        return (
-            f"{author}, you can ask @{self.handle} {times} a minute; "
-            f"try again in {math.ceil(wait)} s."
-        )
-
     async def _reply(self, mention: Message, reply: Message, place: Place) -> None:
-        writer = ReplyWriter(self.service, reply, self.settings.bot_updates_per_second)
-        self._replies[reply.id] = asyncio.current_task()
+        settings = self.settings
+        writer = ReplyWriter(
+            self.service,
+            reply,
+            settings.bot_updates_per_second,
+            max_chars=settings.bot_max_reply_chars,
+            secrets=self.secrets,
+            checkpoint_every=settings.bot_checkpoint_seconds,
+        )
+        this_task = asyncio.current_task()
+        assert this_task is not None  # a coroutine run by _spawn, always in a task
+        self._replies[reply.id] = this_task
+        self._reply_messages[reply.id] = reply
         try:
             if place.number:
                 await writer.note(f"Waiting for my turn: number {place.number} in line…")
@@ -153,6 +219,10 @@ class Bot:
             prompt = imagine_prompt(mention.text, self.handle)
             if asks_for_help(mention.text, self.handle):
                 await writer.finish(MessageStatus.DONE, text=self.help_text())
+            elif asks_for_usage(mention.text, self.handle):
+                left = self.budget.left(_asker(mention), mention.room)
+                text = usage_text(left, mention.author, self.handle)
+                await writer.finish(MessageStatus.DONE, text=text)
             elif prompt is not None:
                 await self._draw(writer, prompt)
             else:
@@ -162,7 +232,7 @@ class Bot:
             if by is None:  # cancelled by shutdown, not by a person
                 await writer.finish(self._ended_status(writer), error=SHUTDOWN_ERROR)
                 raise
-            asyncio.current_task().uncancel()
+            this_task.uncancel()
             await writer.finish(MessageStatus.STOPPED, stopped_by=by)
         except BrainError as exc:
             await writer.finish(self._ended_status(writer), error=str(exc))
@@ -173,7 +243,10 @@ class Bot:
             log.exception("the reply to %s failed", mention.id)
             await writer.finish(self._ended_status(writer), error=BUG_ERROR)
         finally:
+            # Not left retrying when the reply ended without its final save (the store is down).
+            await writer.stop_checkpoints()
             self._replies.pop(reply.id, None)
+            self._reply_messages.pop(reply.id, None)
             self._stopped_by.pop(reply.id, None)
 
     @staticmethod
@@ -183,7 +256,7 @@ class Bot:
 
     async def _write(self, writer: ReplyWriter, mention: Message) -> None:
         # The page that ends with the mention, even if newer messages came while it waited in line.
-        recent = await self.service.history(before_seq=mention.seq + 1)
+        recent = await self.service.history(mention.room, before_seq=mention.seq + 1)
         turns = build_context(
             self.settings.bot_system_prompt,
             self.handle,
@@ -191,43 +264,50 @@ class Bot:
             max_messages=self.settings.bot_context_messages,
             max_tokens=self.settings.bot_context_tokens,
         )
-        # aclosing: on Stop the model's stream is closed now, not when it is garbage collected.
-        async with aclosing(self.brain.stream(turns)) as chunks:
-            async for chunk in chunks:
-                await writer.add(chunk)
-        await writer.finish(MessageStatus.DONE)
+        answer = AnswerStream(self.brain, writer, show_reasoning=self.spec.show_reasoning)
+        try:
+            await answer.run(turns)
+        finally:  # tokens a failed or stopped answer used are spent too
+            prompt, completion = answer.tokens(turns)
+            metrics.bot_tokens(self.handle, prompt, completion)
+            self.budget.spend(_asker(mention), mention.room, prompt + completion)
+        if writer.cut:
+            limit = self.settings.bot_max_reply_chars
+            await writer.finish(
+                MessageStatus.INTERRUPTED,
+                error=f"Cut here: a reply may be at most {limit:,} characters long.",
+            )
+        else:
+            await writer.finish(MessageStatus.DONE)
 
     async def _draw(self, writer: ReplyWriter, prompt: str) -> None:
-        if not prompt:
-            raise BrainError(f"Tell me what to draw: @{self.handle} /imagine a lighthouse at dusk")
-        await writer.note(f"Drawing *{prompt}*…")
-        png = await self.brain.imagine(prompt)
-        try:
-            url = self.images.save(png)
-        except (OSError, ValueError) as exc:
-            raise BrainError(f"The picture could not be saved ({exc}).") from exc
-        await writer.finish(MessageStatus.DONE, text=f"*{prompt}*", image=url)
+        await draw_picture(writer, self.brain, self.images, self.settings, prompt)
 
     def help_text(self) -> str:
-        """Who the bot is, which brain answers, and what it can be asked."""
-        handle = self.handle
-        return (
-            f"I'm **{self.settings.bot_display_name}**, answering with the {self.brain.description}.\n\n"
-            f"- `@{handle} <question>`: I answer here, for everyone, as I write.\n"
-            f"- `@{handle} /imagine <prompt>`: I draw a picture (needs an OpenAI-compatible server).\n"
-            f"- `@{handle} /help`: this note."
-        )
+        """Who the bot is, which brain answers, what it can be asked, and the other bots here."""
+        others = [(b.handle, b.spec.display_name, b.brain.description) for b in self.company]
+        me = (self.handle, self.spec.display_name, self.brain.description)
+        return help_text(me, [other for other in others if other != me])
 
-    async def _notice(self, text: str) -> None:
-        await self.service.post_system(text)
+    async def _notice(self, room: str, text: str) -> None:
+        await self.service.post_system(room, text)
 
     async def close(self, deadline: float) -> None:
         """Let replies in flight finish for up to `deadline` seconds, then interrupt them."""
-        if self._orphan_watch is not None:
-            self._orphan_watch.cancel()
         pending = {t for t in self._tasks if not t.done()}
         if pending:
             _, late = await asyncio.wait(pending, timeout=deadline)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+
+
+def _person_behind(mention: Message) -> str | None:
+    """Who asked: the author, or for another bot's reply the person who asked that bot."""
+    return mention.author_id or mention.meta.get(ASKED_BY_ID) or None
+
+
+def _asker(mention: Message) -> str:
+    """The person, whatever name they write under now; a message from no person by its name."""
+    person = _person_behind(mention)
+    return f"person:{person}" if person else f"name:{mention.author.casefold()}"

@@ -1,4 +1,4 @@
-"""The zero-config brain: ChatterBot trained once on its English corpus, fully offline."""
+"""The ChatterBot brain (CHAT_OFFLINE_BRAIN=chatterbot): trained once on its English corpus, offline."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import asyncio
 import logging
 import re
 import sqlite3
+from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from chat.bot.context import unwrap
-from chat.bot.provider import BrainError, Turn
+from chat.bot.provider import BrainError, StreamReport, Turn
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,13 @@ IMAGINE_UNSUPPORTED = (
     "Image generation needs an OpenAI-compatible server: "
     "set OPENAI_BASE_URL (or OPENAI_API_KEY) and restart."
 )
-FALLBACK_REPLY = "I don't know about that yet. I'm the offline bot; connect an LLM for real answers."
+CHATTERBOT_MISSING = (
+    "The offline bot could not start: ChatterBot is not installed. "
+    "Install it with pip install 'confab[chatterbot]', or set CHAT_OFFLINE_BRAIN=fuzzy."
+)
+FALLBACK_REPLY = (
+    "I don't know about that yet. I'm the offline bot; connect an LLM for real answers."
+)
 
 _NAME_PREFIX = re.compile(r"^[^\s:@][^:\n]{0,63}:[ \t]+")
 _MENTION = re.compile(r"(?<![\w@])@[\w.\-]+")
@@ -75,7 +82,9 @@ class OfflineBrain:
         """Build (and on first start train) the bot now, so the first mention is quick."""
         await self._ensure_ready()
 
-    async def stream(self, history: Sequence[Turn]) -> AsyncIterator[str]:
+    async def stream(
+        self, history: Sequence[Turn], report: StreamReport | None = None
+    ) -> AsyncGenerator[str, None]:
         """Yield ChatterBot's reply to the last user turn, a word and a space at a time."""
         await self._ensure_ready()
         # An empty mention ("@bot") is treated as a greeting rather than sent as "".
@@ -84,7 +93,9 @@ class OfflineBrain:
             reply = await self._on_worker(self._answer, question)
         except Exception as error:
             log.exception("ChatterBot failed to answer %r", question)
-            raise BrainError(f"The offline bot could not answer ({type(error).__name__}).") from error
+            raise BrainError(
+                f"The offline bot could not answer ({type(error).__name__})."
+            ) from error
         for word in reply.split():
             yield word + " "
             await asyncio.sleep(self._word_delay)
@@ -110,6 +121,8 @@ class OfflineBrain:
                 return
             try:
                 await self._on_worker(self._prepare)
+            except ModuleNotFoundError as error:  # the default install leaves ChatterBot out
+                raise BrainError(CHATTERBOT_MISSING) from error
             except Exception as error:
                 log.exception("Could not prepare the offline brain in %s", self.database_path)
                 raise BrainError(f"The offline bot could not start: {_short(error)}") from error
@@ -199,10 +212,12 @@ def _mark_trained(database_path: Path, corpus: str) -> None:
     db = sqlite3.connect(database_path)
     try:
         with db:
-            db.execute(f"CREATE TABLE {TRAINED_TABLE} (corpus TEXT NOT NULL, trained_at TEXT NOT NULL)")
+            db.execute(
+                f"CREATE TABLE {TRAINED_TABLE} (corpus TEXT NOT NULL, trained_at TEXT NOT NULL)"
+            )
             db.execute(
                 f"INSERT INTO {TRAINED_TABLE} VALUES (?, ?)",
-                (corpus, datetime.now(timezone.utc).isoformat()),
+                (corpus, datetime.now(UTC).isoformat()),
             )
     finally:
         db.close()

@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
+import json
+import logging
 import time
+from collections.abc import AsyncGenerator, Awaitable, Sequence
 from contextlib import aclosing
-from typing import AsyncIterator, Awaitable, Sequence, TypeVar
+from typing import Any, TypeVar, cast
 
-import httpx2  # the HTTP client openai itself depends on; plain httpx is only a dev requirement
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
+from chat.bot.image_fetch import ImageFetcher
 from chat.bot.openai_errors import (
     ReplyCutOff,
     explain,
@@ -19,12 +23,12 @@ from chat.bot.openai_errors import (
     retry_delay,
     seconds,
 )
-from chat.bot.provider import BrainError, Turn
+from chat.bot.provider import BrainError, StreamReport, Turn
+from chat.bot.thinking import ThinkSplitter
 from chat.config import Settings
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # What the SDK, the stream and its JSON can raise; anything else is a bug and should surface as one.
 _FAILURES = (openai.OpenAIError, ReplyCutOff, ValueError)
@@ -44,8 +48,12 @@ class _Deadline:
 class OpenAIBrain:
     """A Brain that asks an OpenAI-compatible server (OpenAI, Ollama, vLLM, ...)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, fetcher: ImageFetcher | None = None) -> None:
         self._settings = settings
+        # Pictures given as URLs: https, public addresses, bounded (tests inject a loopback policy).
+        self._fetcher = fetcher or ImageFetcher(
+            settings.image_max_bytes, settings.image_fetch_timeout
+        )
         self._client = openai.AsyncOpenAI(
             api_key=settings.openai_api_key or "not-needed",
             base_url=settings.openai_base_url or None,
@@ -56,17 +64,29 @@ class OpenAIBrain:
             timeout=settings.bot_total_timeout + 5,
         )
         self.url = public_url(str(self._client.base_url))
-        self.description = f"OpenAI-compatible model {settings.bot_model} at {self.url}"
+        """Where the server is, for error messages and the log; never in /help."""
+        # Shown to everyone by @bot /help: the model only, never the server's address.
+        self.description = f"OpenAI-compatible model {settings.bot_model}"
 
-    async def stream(self, history: Sequence[Turn]) -> AsyncIterator[str]:
-        """Yield the reply in pieces; raise BrainError on failure."""
+    async def stream(
+        self, history: Sequence[Turn], report: StreamReport | None = None
+    ) -> AsyncGenerator[str, None]:
+        """Yield the reply in pieces; raise BrainError on failure.
+
+        Reasoning (reasoning_content deltas, <think> text) and the server's token
+        counts go to `report`, never into the answer.
+        """
+        report = report if report is not None else StreamReport()
         deadline = _Deadline(self._settings.bot_total_timeout)
-        messages = [{"role": turn.role, "content": turn.content} for turn in history]
+        messages = [
+            cast("ChatCompletionMessageParam", {"role": t.role, "content": t.content})
+            for t in history
+        ]
         for attempt in itertools.count():
             started = False
             try:
                 # aclosing: if our caller stops early, the HTTP response is closed now, not at GC.
-                async with aclosing(self._attempt(messages, deadline)) as pieces:
+                async with aclosing(self._attempt(messages, deadline, report)) as pieces:
                     async for piece in pieces:
                         started = True
                         yield piece
@@ -75,40 +95,64 @@ class OpenAIBrain:
                 await asyncio.sleep(self._delay_or_raise(error, attempt, deadline, started))
 
     async def imagine(self, prompt: str) -> bytes:
-        """A PNG for `prompt`; raise BrainError when the server cannot draw it."""
+        """The picture's bytes for `prompt`, at most CHAT_IMAGE_MAX_BYTES; BrainError otherwise.
+
+        The answer is read in pieces and dropped once it is larger than a
+        picture of that size could be, so a server cannot make us hold 50 MB.
+        The bot checks the picture itself by decoding it (chat/bot/picture.py).
+        """
         deadline = _Deadline(self._settings.bot_total_timeout)
         model = self._settings.image_model
         # GPT image models always answer in base64 and reject the parameter; older ones default to url.
-        extra = {} if model.startswith("gpt-image") else {"response_format": "b64_json"}
+        extra: dict[str, Any] = (
+            {} if model.startswith("gpt-image") else {"response_format": "b64_json"}
+        )
         for attempt in itertools.count():
             try:
-                result = await self._limit(
-                    self._client.images.generate(model=model, prompt=prompt, **extra),
-                    deadline,
-                    idle=None,
+                body = await self._limit(
+                    self._image_answer(model, prompt, extra), deadline, idle=None
                 )
                 break
             except _FAILURES as error:
                 await asyncio.sleep(self._delay_or_raise(error, attempt, deadline, False))
-        image = result.data[0] if result.data else None
-        if image is not None and image.b64_json:
+        image = _first_image(body)
+        if image.get("b64_json"):
             try:
-                data = base64.b64decode(image.b64_json, validate=True)
-            except ValueError as error:
+                data = base64.b64decode(image["b64_json"], validate=True)
+            except (ValueError, TypeError) as error:
                 raise BrainError("The image server sent an image we could not decode.") from error
-        elif image is not None and image.url:
-            data = await self._download(image.url, deadline)
+        elif isinstance(image.get("url"), str):
+            data = await self._fetcher.fetch(image["url"], time_left=deadline.remaining())
         else:
             raise BrainError("The image server answered without an image.")
-        if not data.startswith(PNG_SIGNATURE):
-            raise BrainError("The image server sent an image that is not a PNG.")
+        if len(data) > self._settings.image_max_bytes:
+            raise BrainError(self._too_large_image())
         return data
+
+    async def _image_answer(self, model: str, prompt: str, extra: dict) -> bytes:
+        """The JSON body of one image request, read no further than an allowed picture needs."""
+        # base64 is 4/3 of the bytes; the rest of the JSON is small.
+        most = self._settings.image_max_bytes * 4 // 3 + 64_000
+        body = bytearray()
+        async with self._client.images.with_streaming_response.generate(
+            model=model, prompt=prompt, **extra
+        ) as response:
+            async for piece in response.iter_bytes():
+                body += piece
+                if len(body) > most:
+                    raise BrainError(self._too_large_image())  # leaving closes the connection
+        return bytes(body)
+
+    def _too_large_image(self) -> str:
+        return f"The image server sent a picture larger than {self._settings.image_max_bytes:,} bytes; it was refused."
 
     async def aclose(self) -> None:
         """Close the HTTP connections to the server."""
         await self._client.close()
 
-    async def _attempt(self, messages: list[dict], deadline: _Deadline) -> AsyncIterator[str]:
+    async def _attempt(
+        self, messages: list[ChatCompletionMessageParam], deadline: _Deadline, report: StreamReport
+    ) -> AsyncGenerator[str, None]:
         """One request: yield content pieces; raise ReplyCutOff if no finish_reason arrives."""
         settings = self._settings
         stream = await self._limit(
@@ -118,27 +162,50 @@ class OpenAIBrain:
                 temperature=settings.bot_temperature,
                 max_tokens=settings.bot_max_tokens,
                 stream=True,
+                # The usage chunk: servers that know it count the tokens; others are estimated.
+                stream_options={"include_usage": True},
             ),
             deadline,
             idle=settings.bot_idle_timeout,
         )
         finished = False
+        inline = ThinkSplitter()
         try:
             while True:
                 try:
-                    chunk = await self._limit(anext(stream), deadline, idle=settings.bot_idle_timeout)
+                    chunk = await self._limit(
+                        anext(stream), deadline, idle=settings.bot_idle_timeout
+                    )
                 except StopAsyncIteration:
                     break
+                if chunk.usage is not None:
+                    report.counted(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                 for choice in chunk.choices:
-                    if choice.delta is not None and choice.delta.content:
-                        yield choice.delta.content
+                    delta = choice.delta
+                    if delta is not None:
+                        thought = _reasoning_of(delta)
+                        if thought:
+                            report.think(thought)
+                        if delta.content:
+                            answer, thought = inline.feed(delta.content)
+                            if thought:
+                                report.think(thought)
+                            if answer:
+                                yield answer
                     finished = finished or choice.finish_reason is not None
+            answer, thought = inline.flush()
+            if thought:
+                report.think(thought)
+            if answer:
+                yield answer
         finally:
             await stream.close()
         if not finished:
             raise ReplyCutOff()
 
-    async def _limit(self, awaitable: Awaitable[T], deadline: _Deadline, *, idle: float | None) -> T:
+    async def _limit(
+        self, awaitable: Awaitable[T], deadline: _Deadline, *, idle: float | None
+    ) -> T:
         """Await with the idle limit (if any) and what is left of the deadline, as BrainErrors."""
         budget = deadline.remaining()
         limit = budget if idle is None else min(idle, budget)
@@ -147,15 +214,21 @@ class OpenAIBrain:
                 return await awaitable
         except TimeoutError:
             if idle is None or budget <= idle:
-                raise BrainError(f"The model took too long (over {seconds(deadline.limit)}).") from None
-            raise BrainError(f"The model stopped answering (no data for {seconds(idle)}).") from None
+                raise BrainError(
+                    f"The model took too long (over {seconds(deadline.limit)})."
+                ) from None
+            raise BrainError(
+                f"The model stopped answering (no data for {seconds(idle)})."
+            ) from None
 
     def _delay_or_raise(
         self, error: BaseException, attempt: int, deadline: _Deadline, started: bool
     ) -> float:
         """Seconds to wait before the next attempt, or raise the BrainError that ends the reply."""
-        if started and isinstance(error, openai.APIConnectionError) and not isinstance(
-            error, openai.APITimeoutError
+        if (
+            started
+            and isinstance(error, openai.APIConnectionError)
+            and not isinstance(error, openai.APITimeoutError)
         ):
             # Once words are shown, a dropped connection means the reply is incomplete.
             error = ReplyCutOff()
@@ -164,20 +237,31 @@ class OpenAIBrain:
             delay = retry_delay(error, attempt)
         if delay is None or delay >= deadline.remaining():
             message = explain(
-                error,
-                url=self.url,
-                model=self._settings.bot_model,
-                api_key=self._settings.openai_api_key,
+                error, model=self._settings.bot_model, api_key=self._settings.openai_api_key
             )
+            log.warning("model server %s: %s (%s)", self.url, message, type(error).__name__)
             raise BrainError(message) from error
         return delay
 
-    async def _download(self, url: str, deadline: _Deadline) -> bytes:
-        """Fetch an image the server returned as a URL (older image models, some local servers)."""
-        try:
-            async with httpx2.AsyncClient(timeout=max(deadline.remaining(), 0.1)) as client:
-                response = await client.get(url)
-                response.raise_for_status()
-                return response.content
-        except httpx2.HTTPError as error:
-            raise BrainError("Could not download the image from the model server.") from error
+
+def _reasoning_of(delta: Any) -> str:
+    """A delta's reasoning: `reasoning_content` (DeepSeek, vLLM) or `reasoning` (Ollama, OpenRouter)."""
+    extra = delta.model_extra or {}
+    for key in ("reasoning_content", "reasoning"):
+        value = extra.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _first_image(body: bytes) -> dict:
+    """The first entry of an image answer's `data` list; BrainError if there is none."""
+    try:
+        answer = json.loads(body)
+    except ValueError as error:
+        raise BrainError("The image server sent an answer we could not read.") from error
+    data = answer.get("data") if isinstance(answer, dict) else None
+    first = data[0] if isinstance(data, list) and data else None
+    if not isinstance(first, dict):
+        raise BrainError("The image server answered without an image.")
+    return first

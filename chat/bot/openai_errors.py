@@ -91,16 +91,20 @@ def _backoff(attempt: int) -> float:
     return min(0.25 * 2**attempt, 2.0)
 
 
-def explain(error: BaseException, *, url: str, model: str, api_key: str) -> str:
-    """One short sentence saying what went wrong, without the API key."""
+def explain(error: BaseException, *, model: str, api_key: str) -> str:
+    """One short sentence for the room saying what went wrong.
+
+    Everyone in the room reads it, so it names the setting to check but never the server's
+    address or the key; the operator finds the address in the log line the brain writes.
+    """
     if isinstance(error, openai.APIStatusError):
-        return _explain_status(error, url=url, model=model, api_key=api_key)
+        return _explain_status(error, model=model, api_key=api_key)
     if isinstance(error, openai.APITimeoutError):
-        return f"The model server at {url} did not answer in time."
+        return "The model server did not answer in time."
     if isinstance(error, ReplyCutOff):
         return "The reply was cut off before the model finished. Try again."
     if isinstance(error, openai.APIConnectionError):
-        return f"Could not reach the model server at {url}."
+        return "Could not reach the model server. Check OPENAI_BASE_URL."
     if isinstance(error, openai.APIResponseValidationError):
         return "The model server sent a reply we could not read."
     if isinstance(error, openai.APIError):
@@ -114,14 +118,17 @@ def explain(error: BaseException, *, url: str, model: str, api_key: str) -> str:
 _STATUS_MESSAGES = {
     401: "The model server rejected the API key (401). Check OPENAI_API_KEY.",
     403: "The model server refused access (403). Check OPENAI_API_KEY and the account's permissions.",
-    404: "The model server has no model {model!r} or no such address {url} (404). Check CHAT_BOT_MODEL and OPENAI_BASE_URL.",
+    404: (
+        "The model server has no model {model!r} or no such address (404). "
+        "Check CHAT_BOT_MODEL and OPENAI_BASE_URL."
+    ),
 }
 
 
-def _explain_status(error: openai.APIStatusError, *, url: str, model: str, api_key: str) -> str:
+def _explain_status(error: openai.APIStatusError, *, model: str, api_key: str) -> str:
     status = error.status_code
     if status in _STATUS_MESSAGES:
-        return _STATUS_MESSAGES[status].format(model=model, url=url)
+        return _STATUS_MESSAGES[status].format(model=model)
     if status == 429:
         waited = retry_after(error.response.headers)
         later = f"Try again in {seconds(round(waited))}." if waited else "Try again in a minute."

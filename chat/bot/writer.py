@@ -1,4 +1,4 @@
-"""ReplyWriter: one growing bot reply, shown a few times a second and stored once at the end."""
+"""ReplyWriter: one growing bot reply, shown a few times a second, checkpointed, stored at the end."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Sequence
 
+from chat import metrics
+from chat.bot.checkpoint import Checkpoints
+from chat.bot.reply_text import ReplyText, scrub_secrets
 from chat.domain import Message, MessageStatus
 from chat.service import ChatService
 
@@ -18,14 +22,29 @@ class ReplyWriter:
 
     Updates go out one at a time and in order (a slow bus must not show an older
     text after a newer one), none after the reply was finished, and a pause in
-    the stream still sends the last words within one interval.
+    the stream still sends the last words within one interval. The text so far
+    is checkpointed to the store every `checkpoint_every` seconds while it
+    grows, so a crash loses only a moment of it. The `secrets` never show and
+    are never stored, and the answer stops growing at `max_chars`.
     """
 
-    def __init__(self, service: ChatService, reply: Message, rate: float):
+    def __init__(
+        self,
+        service: ChatService,
+        reply: Message,
+        rate: float,
+        *,
+        max_chars: int = 16_000,
+        secrets: Sequence[str] = (),
+        checkpoint_every: float = 2.0,
+    ):
         self.service = service
         self.reply = reply
         self.text = ""
         """The answer so far: what is stored if the reply ends now."""
+        self._answer = ReplyText(max_chars, secrets)
+        self._secrets = secrets
+        self._checkpoints = Checkpoints(self._checkpoint, checkpoint_every)
         self._interval = 1.0 / rate if rate > 0 else math.inf
         self._next = reply.text  # what the room should see next
         self._shown = reply.text
@@ -36,14 +55,23 @@ class ReplyWriter:
         self._finished = False
         self._saving: asyncio.Task | None = None
 
-    async def add(self, chunk: str) -> None:
-        """Append a piece of the answer."""
-        self.text += chunk
-        await self._show(self.text)
+    @property
+    def cut(self) -> bool:
+        """True once the answer reached its maximum length (the rest was dropped)."""
+        return self._answer.cut
+
+    async def add(self, chunk: str) -> bool:
+        """Append a piece of the answer; False once it is full and the stream should stop."""
+        more = self._answer.add(chunk)
+        if self._answer.text != self.text:
+            self.text = self._answer.text
+            self._checkpoints.changed(self.text)
+            await self._show(self.text)
+        return more
 
     async def note(self, text: str) -> None:
         """Show `text` ("Drawing…") in place of the answer, without making it part of it."""
-        await self._show(text)
+        await self._show(scrub_secrets(text, self._secrets))
 
     async def finish(self, status: MessageStatus, text: str | None = None, **meta: str) -> None:
         """Store the final text (default: the answer so far) and status; later calls do nothing.
@@ -53,10 +81,16 @@ class ReplyWriter:
         if self._finished:
             return
         self._finished = True
+        metrics.bot_reply_ended(status.value)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        final = self.text if text is None else text
+        if text is None:
+            # Only a complete answer gets what was held back as a possible start of a secret.
+            final = self._answer.end(complete=status is MessageStatus.DONE)
+        else:
+            final = scrub_secrets(text, self._secrets)
+        meta = {key: scrub_secrets(value, self._secrets) for key, value in meta.items()}
         self._saving = asyncio.ensure_future(self._save(final, status, meta))
         try:
             await asyncio.shield(self._saving)
@@ -67,8 +101,16 @@ class ReplyWriter:
             raise
 
     async def _save(self, text: str, status: MessageStatus, meta: dict[str, str]) -> None:
+        await self._checkpoints.close()  # a checkpoint under way lands first (and cannot undo this)
         async with self._sending:  # after an update already on its way, never before it
             self.reply = await self.service.finish_reply(self.reply, text, status, **meta)
+
+    async def stop_checkpoints(self) -> None:
+        """No more checkpoints (the reply ended, or can no longer be stored); safe to repeat."""
+        await self._checkpoints.close()
+
+    async def _checkpoint(self, text: str) -> None:
+        await self.service.checkpoint_reply(self.reply, text)
 
     async def _show(self, text: str) -> None:
         self._next = text

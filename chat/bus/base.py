@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
+from chat import metrics
 from chat.domain import BusEvent
 
 Deliver = Callable[[BusEvent], Awaitable[None]]
@@ -11,7 +13,11 @@ Deliver = Callable[[BusEvent], Awaitable[None]]
 
 
 class BusUnavailable(RuntimeError):
-    """The bus could not take the event (its server is down)."""
+    """The bus could not take the event (its server is down). Each one raised is counted on /metrics."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        metrics.BUS_ERRORS.inc()
 
 
 class Bus(Protocol):

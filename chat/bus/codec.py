@@ -1,67 +1,26 @@
-"""Bus events to and from JSON, for buses that cross process boundaries."""
+"""Bus events to and from JSON, for buses that cross process boundaries (forms in chat.events)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import datetime
-from typing import Any, Callable
 
-from chat.domain import (
-    BusEvent,
-    Message,
-    MessageChanged,
-    MessageKind,
-    MessagePosted,
-    MessageStatus,
-    PresenceSnapshot,
-    StopRequested,
-)
-
-
-def _message_to_dict(message: Message) -> dict[str, Any]:
-    data = asdict(message)
-    data["created_at"] = message.created_at.isoformat()
-    return data
-
-
-def _message_from_dict(data: dict[str, Any]) -> Message:
-    return Message(
-        **{
-            **data,
-            "created_at": datetime.fromisoformat(data["created_at"]),
-            "kind": MessageKind(data["kind"]),
-            "status": MessageStatus(data["status"]),
-        }
-    )
-
-
-_ENCODERS: dict[type, Callable[[Any], dict[str, Any]]] = {
-    MessagePosted: lambda e: {"message": _message_to_dict(e.message)},
-    MessageChanged: lambda e: {"message": _message_to_dict(e.message)},
-    PresenceSnapshot: lambda e: {"node": e.node, "names": list(e.names), "expires_at": e.expires_at},
-    StopRequested: lambda e: {"message_id": e.message_id, "by": e.by},
-}
-
-_DECODERS: dict[str, Callable[[dict[str, Any]], BusEvent]] = {
-    "MessagePosted": lambda d: MessagePosted(_message_from_dict(d["message"])),
-    "MessageChanged": lambda d: MessageChanged(_message_from_dict(d["message"])),
-    "PresenceSnapshot": lambda d: PresenceSnapshot(d["node"], tuple(d["names"]), d["expires_at"]),
-    "StopRequested": lambda d: StopRequested(d["message_id"], d["by"]),
-}
+from chat.domain import BusEvent
+from chat.events import BUS_TYPES, EVENT_TYPES
 
 
 def encode_event(event: BusEvent) -> bytes:
-    """JSON bytes for `event`, tagged with its type."""
-    body = _ENCODERS[type(event)](event)
-    return json.dumps({"type": type(event).__name__, **body}, separators=(",", ":")).encode()
+    """JSON bytes for `event`, tagged with its type; ValueError for an event that stays local."""
+    event_type = EVENT_TYPES.get(type(event))
+    if event_type is None or event_type.encode is None:
+        raise ValueError(f"{type(event).__name__} does not travel on the bus")
+    body = event_type.encode(event)
+    return json.dumps({"type": event_type.name, **body}, separators=(",", ":")).encode()
 
 
 def decode_event(raw: bytes | str) -> BusEvent:
     """The event `encode_event` made; ValueError for anything else."""
     data = json.loads(raw)
-    try:
-        decoder = _DECODERS[data.pop("type")]
-    except KeyError:
-        raise ValueError(f"not a bus event: {raw[:80]!r}") from None
-    return decoder(data)
+    event_type = BUS_TYPES.get(data.pop("type", None)) if isinstance(data, dict) else None
+    if event_type is None or event_type.decode is None:
+        raise ValueError(f"not a bus event: {raw[:80]!r}")
+    return event_type.decode(data)

@@ -159,7 +159,9 @@ class RedisBus:
             log.warning(
                 "Redis bus at %s is unreachable (%s: %s); events from other processes "
                 "will not arrive until it is back. Reconnecting.",
-                self._where, type(exc).__name__, exc,
+                self._where,
+                type(exc).__name__,
+                exc,
             )
         else:
             # Repeat the warning now and then, not on every retry of a long outage.
@@ -167,7 +169,10 @@ class RedisBus:
             log.log(
                 logging.DEBUG if quiet else logging.WARNING,
                 "Redis bus at %s still unreachable after %.0fs (%s); retrying in %.1fs",
-                self._where, now - self._down_since, type(exc).__name__, backoff,
+                self._where,
+                now - self._down_since,
+                type(exc).__name__,
+                backoff,
             )
             if quiet:
                 return
@@ -188,7 +193,8 @@ class RedisBus:
                     log.warning(
                         "Redis bus at %s is back after %.0fs; events other processes sent "
                         "meanwhile were missed here (clients catch up from the store)",
-                        self._where, asyncio.get_running_loop().time() - self._down_since,
+                        self._where,
+                        asyncio.get_running_loop().time() - self._down_since,
                     )
                     self._down_since = None
 

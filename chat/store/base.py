@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chat.domain import Draft, Message, MessageStatus
+from chat import metrics
+from chat.domain import Draft, Message, MessageStatus, Room
+from chat.store.api import ApiStore
+from chat.store.moderation import ModerationStore
+from chat.store.people import PeopleStore
+from chat.store.reads import ReadsStore
 
 
 class StoreUnavailable(RuntimeError):
-    """The database did not answer; nothing was saved."""
+    """The database did not answer; nothing was saved. Each one raised is counted on /metrics."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        metrics.STORE_ERRORS.inc()
 
 
-class Store(Protocol):
-    """Durable, per-room ordered message log. The store assigns `seq`."""
+class RoomTaken(ValueError):
+    """A room of that name exists already."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A room called “{name}” exists already. Pick another name.")
+        self.name = name
+
+
+class Store(PeopleStore, ModerationStore, ApiStore, ReadsStore, Protocol):
+    """Durable, per-room ordered message log (and the people who write). The store assigns `seq`."""
 
     async def open(self) -> None:
         """Connect and apply pending migrations."""
@@ -35,6 +52,13 @@ class Store(Protocol):
     ) -> Message:
         """Replace a message's text, status and meta; return the new version."""
 
+    async def checkpoint_message(self, message_id: str, text: str) -> bool:
+        """Save the text so far of a message still streaming; False if it is not (any more).
+
+        The status and meta stay as they are, and a message already finished is
+        never changed: a checkpoint that arrives late cannot undo the final text.
+        """
+
     async def get_message(self, message_id: str) -> Message | None:
         """One message by id."""
 
@@ -46,6 +70,27 @@ class Store(Protocol):
 
     async def count_messages(self) -> int:
         """How many messages are stored in all rooms."""
+
+    async def room_names(self) -> list[str]:
+        """Every room, sorted bytewise (a message into a room without a row creates it)."""
+
+    async def create_room(self, room: Room, members: tuple[str, ...] = ()) -> Room:
+        """Add `room` with `members` (person ids); RoomTaken if its name is in use."""
+
+    async def get_room(self, name: str) -> Room | None:
+        """The room called `name`, or None."""
+
+    async def list_rooms(self, member: str | None = None) -> list[Room]:
+        """The rooms person `member` (an id) may see (every room for None), the most recently active first.
+
+        Public rooms are seen by everyone, private ones by their members only.
+        """
+
+    async def add_member(self, room: str, member: str, added_by: str) -> bool:
+        """Make person `member` (an id) a member of `room`, added by person id `added_by`; False if one already."""
+
+    async def is_member(self, room: str, member: str) -> bool:
+        """True if person `member` (an id) is a member of `room`."""
 
     async def unfinished_messages(self) -> list[Message]:
         """Messages still marked streaming (left behind by a process that died)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 Migration = tuple[str, str]
 """A (name, SQL script) pair; names sort in the order they must run."""

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
-from chat.domain import Draft, Message, MessageStatus
-from chat.store.base import StoreUnavailable
+from chat.domain import Draft, Message, MessageStatus, Room
+from chat.store.api_postgres import API_MIGRATIONS, PostgresApi
+from chat.store.base import RoomTaken, StoreUnavailable
+from chat.store.member_migrations import POSTGRES as MEMBER_MIGRATIONS
 from chat.store.migrations import Migration, pending
-from chat.store.rows import COLUMNS, draft_values, row_to_message
+from chat.store.moderation_postgres import MODERATION_MIGRATIONS, PostgresModeration
+from chat.store.people_postgres import PEOPLE_MIGRATIONS, PostgresPeople
+from chat.store.reads_postgres import READS_MIGRATIONS, PostgresReads
+from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
 
 MIGRATIONS: list[Migration] = [
     (
@@ -43,6 +50,45 @@ MIGRATIONS: list[Migration] = [
         "0002_streaming_index",
         "CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';",
     ),
+    (
+        # The counter rows become rooms with a topic, a creator and their last activity.
+        # What a single-room Confab stored is in `general` (its default room) and stays there.
+        "0003_rooms",
+        """
+        ALTER TABLE rooms
+            ALTER COLUMN last_seq SET DEFAULT 0,
+            ADD COLUMN topic TEXT NOT NULL DEFAULT '',
+            ADD COLUMN created_by TEXT NOT NULL DEFAULT '',
+            ADD COLUMN created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            ADD COLUMN last_active_at TIMESTAMPTZ NOT NULL DEFAULT now();
+        UPDATE rooms SET created_at = first, last_active_at = last
+            FROM (SELECT room, MIN(created_at) AS first, MAX(created_at) AS last
+                  FROM messages GROUP BY room) AS activity
+            WHERE rooms.name = activity.room;
+        INSERT INTO rooms (name) VALUES ('general') ON CONFLICT (name) DO NOTHING;
+        CREATE INDEX rooms_by_activity ON rooms (last_active_at);
+        """,
+    ),
+    (
+        # Private rooms: seen only by their members (name keys here; person ids from 0015).
+        "0004_private_rooms",
+        """
+        ALTER TABLE rooms ADD COLUMN kind TEXT NOT NULL DEFAULT 'public';
+        CREATE TABLE room_members (
+            room TEXT NOT NULL REFERENCES rooms (name),
+            member TEXT NOT NULL,
+            added_by TEXT NOT NULL DEFAULT '',
+            added_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (room, member)
+        );
+        CREATE INDEX room_members_by_member ON room_members (member);
+        """,
+    ),
+    *PEOPLE_MIGRATIONS,
+    *MODERATION_MIGRATIONS,
+    *API_MIGRATIONS,
+    *MEMBER_MIGRATIONS,
+    *READS_MIGRATIONS,
 ]
 
 # Every process that starts takes this lock before migrating, so only one applies each step.
@@ -51,6 +97,9 @@ _CONNECT_TIMEOUT = 5.0
 _COMMAND_TIMEOUT = 10.0
 _ACQUIRE_TIMEOUT = 10.0
 _MIGRATION_LOCK_TIMEOUT = 120.0
+
+Connection = asyncpg.Connection | PoolConnectionProxy
+"""A connection as the pool lends it (a proxy) or as asyncpg.connect returns it."""
 
 _FAILURES = (
     asyncpg.PostgresError,
@@ -66,13 +115,13 @@ _CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, Con
 
 _BUMP_SEQ = """
     INSERT INTO rooms (name, last_seq) VALUES ($1, 1)
-    ON CONFLICT (name) DO UPDATE SET last_seq = rooms.last_seq + 1
+    ON CONFLICT (name) DO UPDATE SET last_seq = rooms.last_seq + 1, last_active_at = now()
     RETURNING last_seq
 """
 # meta travels as JSON text both ways (asyncpg's jsonb default); row_to_message parses it.
 _INSERT = f"""
     INSERT INTO messages ({COLUMNS})
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, NULL)
     ON CONFLICT (room, client_id) WHERE client_id IS NOT NULL DO NOTHING
     RETURNING {COLUMNS}
 """
@@ -91,7 +140,7 @@ def _server(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
 
 
-class PostgresStore:
+class PostgresStore(PostgresPeople, PostgresModeration, PostgresApi, PostgresReads):
     """Store backed by PostgreSQL; room sequence numbers come from a locked counter row."""
 
     def __init__(self, url: str) -> None:
@@ -118,7 +167,7 @@ class PostgresStore:
             await self.close()
             raise
 
-    async def _migrate(self, conn: asyncpg.Connection) -> None:
+    async def _migrate(self, conn: Connection) -> None:
         await conn.execute(
             "SELECT pg_advisory_lock($1)", _MIGRATION_LOCK, timeout=_MIGRATION_LOCK_TIMEOUT
         )
@@ -162,7 +211,7 @@ class PostgresStore:
             f"({type(exc).__name__}: {detail[:200]})"
         )
 
-    async def _run(self, action: str, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async def _run(self, action: str, work: Callable[[Connection], Awaitable[T]]) -> T:
         """Run `work` on a pooled connection; one that died while idle is replaced once.
 
         `work` must be safe to run twice: a read, an idempotent write, or a
@@ -179,7 +228,7 @@ class PostgresStore:
         except _FAILURES as exc:
             raise self._unavailable(action, exc) from exc
 
-    async def _attempt(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async def _attempt(self, work: Callable[[Connection], Awaitable[T]]) -> T:
         if self._pool is None:
             raise StoreUnavailable("the message store is not open")
         async with self._pool.acquire(timeout=_ACQUIRE_TIMEOUT) as conn:
@@ -191,7 +240,7 @@ class PostgresStore:
     async def add_message(self, draft: Draft) -> Message:
         values = draft_values(draft)
 
-        async def insert(conn: asyncpg.Connection) -> Any:
+        async def insert(conn: Connection) -> Any:
             committing = False
             try:
                 async with conn.transaction():
@@ -199,9 +248,17 @@ class PostgresStore:
                     seq = await conn.fetchval(_BUMP_SEQ, draft.room)
                     row = await conn.fetchrow(
                         _INSERT,
-                        values["id"], values["room"], seq, values["author"], values["kind"],
-                        values["status"], values["text"], values["created_at"],
-                        values["client_id"], values["meta"],
+                        values["id"],
+                        values["room"],
+                        seq,
+                        values["author"],
+                        values["kind"],
+                        values["status"],
+                        values["text"],
+                        values["created_at"],
+                        values["client_id"],
+                        values["meta"],
+                        values["author_id"],
                     )
                     if row is None:
                         raise _AlreadyStored
@@ -223,14 +280,32 @@ class PostgresStore:
         row = await self._run(
             "update the message",
             lambda conn: conn.fetchrow(
-                f"""UPDATE messages SET text = $1, status = $2, meta = $3::jsonb
+                # A tombstone stays empty: a reply deleted while it streamed may still finish.
+                f"""UPDATE messages SET text = CASE WHEN deleted_by IS NULL THEN $1 ELSE '' END,
+                        status = $2, meta = $3::jsonb
                     WHERE id = $4 RETURNING {COLUMNS}""",
-                text, status.value, json.dumps(meta, sort_keys=True), message_id,
+                text,
+                status.value,
+                json.dumps(meta, sort_keys=True),
+                message_id,
             ),
         )
         if row is None:
             raise KeyError(message_id)
         return row_to_message(row)
+
+    async def checkpoint_message(self, message_id: str, text: str) -> bool:
+        # Idempotent, so _run may repeat it on a fresh connection.
+        found = await self._run(
+            "save the reply so far",
+            lambda conn: conn.fetchval(
+                """UPDATE messages SET text = $1 WHERE id = $2 AND status = 'streaming'
+                   AND deleted_by IS NULL RETURNING id""",
+                text,
+                message_id,
+            ),
+        )
+        return found is not None
 
     async def get_message(self, message_id: str) -> Message | None:
         rows = await self._select(f"SELECT {COLUMNS} FROM messages WHERE id = $1", message_id)
@@ -240,7 +315,9 @@ class PostgresStore:
         rows = await self._select(
             f"""SELECT {COLUMNS} FROM messages WHERE room = $1 AND seq < $2
                 ORDER BY seq DESC LIMIT $3""",
-            room, before_seq if before_seq is not None else 2**62, limit,
+            room,
+            before_seq if before_seq is not None else 2**62,
+            limit,
         )
         rows.reverse()
         return rows
@@ -248,13 +325,90 @@ class PostgresStore:
     async def history_after(self, room: str, after_seq: int, limit: int) -> list[Message]:
         return await self._select(
             f"SELECT {COLUMNS} FROM messages WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-            room, after_seq, limit,
+            room,
+            after_seq,
+            limit,
         )
 
     async def count_messages(self) -> int:
         return await self._run(
             "count messages", lambda conn: conn.fetchval("SELECT COUNT(*) FROM messages")
         )
+
+    async def room_names(self) -> list[str]:
+        return [room.name for room in await self._rooms('ORDER BY name COLLATE "C"')]
+
+    async def create_room(self, room: Room, members: tuple[str, ...] = ()) -> Room:
+        async def insert(conn: Connection) -> Any:
+            async with conn.transaction():
+                row = await conn.fetchrow(
+                    f"""INSERT INTO rooms (last_seq, {ROOM_COLUMNS})
+                        VALUES (0, $1, $2, $3, $4, $5, $6, $7)
+                        ON CONFLICT (name) DO NOTHING RETURNING {ROOM_COLUMNS}""",
+                    room.name,
+                    room.topic,
+                    room.created_by,
+                    room.created_at,
+                    room.last_active_at,
+                    room.kind.value,
+                    room.owner_id,
+                )
+                if row is not None and members:
+                    await conn.executemany(
+                        """INSERT INTO room_members (room, person_id, added_by) VALUES ($1, $2, $3)
+                           ON CONFLICT DO NOTHING""",
+                        [(room.name, member, room.owner_id or "") for member in members],
+                    )
+                return row
+
+        row = await self._run("create the room", insert)
+        if row is None:
+            raise RoomTaken(room.name)
+        return row_to_room(row)
+
+    async def add_member(self, room: str, member: str, added_by: str) -> bool:
+        added = await self._run(
+            "add the member",
+            lambda conn: conn.fetchval(
+                """INSERT INTO room_members (room, person_id, added_by) VALUES ($1, $2, $3)
+                   ON CONFLICT DO NOTHING RETURNING person_id""",
+                room,
+                member,
+                added_by,
+            ),
+        )
+        return added is not None
+
+    async def is_member(self, room: str, member: str) -> bool:
+        found = await self._run(
+            "read the members",
+            lambda conn: conn.fetchval(
+                "SELECT 1 FROM room_members WHERE room = $1 AND person_id = $2", room, member
+            ),
+        )
+        return found is not None
+
+    async def get_room(self, name: str) -> Room | None:
+        rooms = await self._rooms("WHERE name = $1", name)
+        return rooms[0] if rooms else None
+
+    async def list_rooms(self, member: str | None = None) -> list[Room]:
+        if member is None:
+            return await self._rooms('ORDER BY last_active_at DESC, name COLLATE "C"')
+        return await self._rooms(
+            """WHERE kind = 'public'
+                  OR name IN (SELECT room FROM room_members WHERE person_id = $1)
+               ORDER BY last_active_at DESC, name COLLATE "C"
+            """,
+            member,
+        )
+
+    async def _rooms(self, where: str, *params: Any) -> list[Room]:
+        rows = await self._run(
+            "read the rooms",
+            lambda conn: conn.fetch(f"SELECT {ROOM_COLUMNS} FROM rooms {where}", *params),
+        )
+        return [row_to_room(row) for row in rows]
 
     async def unfinished_messages(self) -> list[Message]:
         # COLLATE "C" sorts rooms bytewise, as SQLite does.

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from chat.domain import Draft, Message, MessageKind, MessageStatus, utc_now
+from chat.domain import Draft, Message, MessageKind, MessageStatus, Room, RoomKind, utc_now
 
-COLUMNS = "id, room, seq, author, kind, status, text, created_at, client_id, meta"
+COLUMNS = (
+    "id, room, seq, author, kind, status, text, created_at, client_id, meta, author_id, deleted_by"
+)
+ROOM_COLUMNS = "name, topic, created_by, created_at, last_active_at, kind, owner_id"
 
 
 def new_message_id() -> str:
@@ -29,14 +32,39 @@ def draft_values(draft: Draft) -> dict[str, Any]:
         "created_at": utc_now(),
         "client_id": draft.client_id,
         "meta": json.dumps(draft.meta, sort_keys=True),
+        "author_id": draft.author_id,
     }
 
 
-def row_to_message(row: Mapping[str, Any]) -> Message:
+class Row(Protocol):
+    """A database row read by column name: sqlite3.Row, asyncpg.Record, a dict."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def _time(value: datetime | float) -> datetime:
+    """A timestamp column: SQLite keeps seconds since the epoch, PostgreSQL a timestamptz."""
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, UTC)
+    return value
+
+
+def row_to_room(row: Row) -> Room:
+    """A domain room from a row of either backend."""
+    return Room(
+        name=row["name"],
+        topic=row["topic"],
+        created_by=row["created_by"],
+        created_at=_time(row["created_at"]),
+        last_active_at=_time(row["last_active_at"]),
+        kind=RoomKind(row["kind"]),
+        owner_id=row["owner_id"],
+    )
+
+
+def row_to_message(row: Row) -> Message:
     """A domain message from a row of either backend."""
-    created = row["created_at"]
-    if isinstance(created, (int, float)):
-        created = datetime.fromtimestamp(created, timezone.utc)
+    created = _time(row["created_at"])
     meta = row["meta"]
     return Message(
         id=row["id"],
@@ -49,4 +77,6 @@ def row_to_message(row: Mapping[str, Any]) -> Message:
         status=MessageStatus(row["status"]),
         client_id=row["client_id"],
         meta=json.loads(meta) if isinstance(meta, str) else dict(meta or {}),
+        author_id=row["author_id"],
+        deleted_by=row["deleted_by"],
     )

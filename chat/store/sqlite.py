@@ -10,10 +10,17 @@ from pathlib import Path
 
 import aiosqlite
 
-from chat.domain import Draft, Message, MessageStatus
-from chat.store.base import StoreUnavailable
+from chat.domain import Draft, Message, MessageStatus, Room
+from chat.store.api_sqlite import API_MIGRATIONS, SQLiteApi
+from chat.store.base import RoomTaken, StoreUnavailable
+from chat.store.member_migrations import SQLITE as MEMBER_MIGRATIONS
 from chat.store.migrations import Migration, pending
-from chat.store.rows import COLUMNS, draft_values, row_to_message
+from chat.store.moderation_sqlite import MODERATION_MIGRATIONS, SQLiteModeration
+from chat.store.people_sqlite import PEOPLE_MIGRATIONS, SQLitePeople
+from chat.store.reads_sqlite import READS_MIGRATIONS, SQLiteReads
+from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
+
+_NOW = "(julianday('now') - 2440587.5) * 86400.0"
 
 MIGRATIONS: list[Migration] = [
     (
@@ -40,13 +47,57 @@ MIGRATIONS: list[Migration] = [
         "0002_streaming_index",
         "CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';",
     ),
+    (
+        # Rooms get a row of their own; a message posted into a room without one makes it,
+        # and every message marks its room active. What a single-room Confab stored is in
+        # `general` (its default room) and stays there.
+        "0003_rooms",
+        f"""
+        CREATE TABLE rooms (
+            name TEXT PRIMARY KEY,
+            topic TEXT NOT NULL DEFAULT '',
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            last_active_at REAL NOT NULL
+        );
+        INSERT INTO rooms (name, created_at, last_active_at)
+            SELECT room, MIN(created_at), MAX(created_at) FROM messages GROUP BY room;
+        INSERT INTO rooms (name, created_at, last_active_at) VALUES ('general', {_NOW}, {_NOW})
+            ON CONFLICT (name) DO NOTHING;
+        CREATE INDEX rooms_by_activity ON rooms (last_active_at);
+        CREATE TRIGGER messages_mark_room_active AFTER INSERT ON messages
+        BEGIN
+            INSERT INTO rooms (name, created_at, last_active_at)
+                VALUES (NEW.room, NEW.created_at, NEW.created_at)
+                ON CONFLICT (name) DO UPDATE SET last_active_at = excluded.last_active_at;
+        END;
+        """,
+    ),
+    (
+        # Private rooms: seen only by their members (name keys here; person ids from 0015).
+        "0004_private_rooms",
+        """
+        ALTER TABLE rooms ADD COLUMN kind TEXT NOT NULL DEFAULT 'public';
+        CREATE TABLE room_members (
+            room TEXT NOT NULL REFERENCES rooms (name),
+            member TEXT NOT NULL,
+            added_by TEXT NOT NULL DEFAULT '',
+            added_at REAL NOT NULL,
+            PRIMARY KEY (room, member)
+        );
+        CREATE INDEX room_members_by_member ON room_members (member);
+        """,
+    ),
+    *PEOPLE_MIGRATIONS,
+    *MODERATION_MIGRATIONS,
+    *API_MIGRATIONS,
+    *MEMBER_MIGRATIONS,
+    *READS_MIGRATIONS,
 ]
 
 
 BUSY_TIMEOUT = 10.0
 """Seconds a statement waits for another connection's lock before failing."""
-
-_NOW = "(julianday('now') - 2440587.5) * 86400.0"
 
 
 async def _use_wal(db: aiosqlite.Connection) -> None:
@@ -83,10 +134,10 @@ def sqlite_path(url: str) -> Path:
     """The file named by sqlite:///relative.db or sqlite:////absolute.db."""
     if not url.startswith("sqlite:///"):
         raise ValueError(f"not a sqlite URL: {url!r} (expected sqlite:///path.db)")
-    return Path(url[len("sqlite:///"):])
+    return Path(url[len("sqlite:///") :])
 
 
-class SQLiteStore:
+class SQLiteStore(SQLitePeople, SQLiteModeration, SQLiteApi, SQLiteReads):
     """Store backed by one SQLite file; every write is its own transaction."""
 
     def __init__(self, url: str) -> None:
@@ -160,7 +211,8 @@ class SQLiteStore:
                 INSERT INTO messages ({COLUMNS})
                 VALUES (:id, :room,
                         (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room = :room),
-                        :author, :kind, :status, :text, :created_at, :client_id, :meta)
+                        :author, :kind, :status, :text, :created_at, :client_id, :meta,
+                        :author_id, NULL)
                 ON CONFLICT (room, client_id) WHERE client_id IS NOT NULL DO NOTHING
                 RETURNING {COLUMNS}
                 """,
@@ -175,6 +227,7 @@ class SQLiteStore:
                     row = await cursor.fetchone()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"could not save the message: {exc}") from exc
+        assert row is not None  # the conflicting row exists: messages are never deleted
         return row_to_message(row)
 
     async def update_message(
@@ -182,7 +235,9 @@ class SQLiteStore:
     ) -> Message:
         try:
             async with self._connection().execute(
-                f"UPDATE messages SET text = ?, status = ?, meta = ? WHERE id = ? RETURNING {COLUMNS}",
+                # A tombstone stays empty: a reply deleted while it streamed may still finish.
+                f"""UPDATE messages SET text = CASE WHEN deleted_by IS NULL THEN ? ELSE '' END,
+                        status = ?, meta = ? WHERE id = ? RETURNING {COLUMNS}""",
                 (text, status.value, json.dumps(meta, sort_keys=True), message_id),
             ) as cursor:
                 row = await cursor.fetchone()
@@ -191,6 +246,18 @@ class SQLiteStore:
         if row is None:
             raise KeyError(message_id)
         return row_to_message(row)
+
+    async def checkpoint_message(self, message_id: str, text: str) -> bool:
+        try:
+            async with self._connection().execute(
+                """UPDATE messages SET text = ? WHERE id = ? AND status = 'streaming'
+                   AND deleted_by IS NULL RETURNING id""",
+                (text, message_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"could not save the reply so far: {exc}") from exc
+        return row is not None
 
     async def get_message(self, message_id: str) -> Message | None:
         rows = await self._select(f"SELECT {COLUMNS} FROM messages WHERE id = ?", (message_id,))
@@ -212,9 +279,92 @@ class SQLiteStore:
         )
 
     async def count_messages(self) -> int:
-        async with self._connection().execute("SELECT COUNT(*) FROM messages") as cursor:
-            (count,) = await cursor.fetchone()
-        return count
+        try:
+            async with self._connection().execute("SELECT COUNT(*) FROM messages") as cursor:
+                row = await cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"could not count messages: {exc}") from exc
+        return int(row[0]) if row is not None else 0
+
+    async def room_names(self) -> list[str]:
+        return [room.name for room in await self._rooms("ORDER BY name", ())]
+
+    async def create_room(self, room: Room, members: tuple[str, ...] = ()) -> Room:
+        db = self._connection()
+        try:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                async with db.execute(
+                    f"""INSERT INTO rooms ({ROOM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (name) DO NOTHING RETURNING {ROOM_COLUMNS}""",
+                    (
+                        room.name,
+                        room.topic,
+                        room.created_by,
+                        room.created_at.timestamp(),
+                        room.last_active_at.timestamp(),
+                        room.kind.value,
+                        room.owner_id,
+                    ),
+                ) as cursor:
+                    row = await cursor.fetchone()
+                for member in members if row is not None else ():
+                    await db.execute(
+                        f"INSERT INTO room_members VALUES (?, ?, ?, {_NOW}) ON CONFLICT DO NOTHING",
+                        (room.name, member, room.owner_id or ""),
+                    )
+                await db.execute("COMMIT")
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"could not create the room: {exc}") from exc
+        if row is None:
+            raise RoomTaken(room.name)
+        return row_to_room(row)
+
+    async def add_member(self, room: str, member: str, added_by: str) -> bool:
+        try:
+            async with self._connection().execute(
+                f"""INSERT INTO room_members VALUES (?, ?, ?, {_NOW})
+                    ON CONFLICT DO NOTHING RETURNING person_id""",
+                (room, member, added_by),
+            ) as cursor:
+                return await cursor.fetchone() is not None
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"could not add the member: {exc}") from exc
+
+    async def is_member(self, room: str, member: str) -> bool:
+        try:
+            async with self._connection().execute(
+                "SELECT 1 FROM room_members WHERE room = ? AND person_id = ?", (room, member)
+            ) as cursor:
+                return await cursor.fetchone() is not None
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"could not read the members: {exc}") from exc
+
+    async def get_room(self, name: str) -> Room | None:
+        rooms = await self._rooms("WHERE name = ?", (name,))
+        return rooms[0] if rooms else None
+
+    async def list_rooms(self, member: str | None = None) -> list[Room]:
+        if member is None:
+            return await self._rooms("ORDER BY last_active_at DESC, name", ())
+        return await self._rooms(
+            """WHERE kind = 'public'
+                  OR name IN (SELECT room FROM room_members WHERE person_id = ?)
+               ORDER BY last_active_at DESC, name""",
+            (member,),
+        )
+
+    async def _rooms(self, where: str, params: tuple) -> list[Room]:
+        try:
+            async with self._connection().execute(
+                f"SELECT {ROOM_COLUMNS} FROM rooms {where}", params
+            ) as cursor:
+                return [row_to_room(row) async for row in cursor]
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"could not read the rooms: {exc}") from exc
 
     async def unfinished_messages(self) -> list[Message]:
         return await self._select(

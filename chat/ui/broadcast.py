@@ -6,7 +6,7 @@ conversation for readers, the people online) can instead be one control
 tree placed in every tab's page: an Audience diffs it once per change,
 encodes the patch once, and hands the same patch to each tab's connection.
 
-What this relies on in Flet 1.0 (checked by tests/test_broadcast.py):
+What this relies on in Flet 1.0 (all of it in chat/flet_internals.py):
   * a patch is a [path tree, ops...] list for one control id, and the
     client applies it to that control wherever it sits in its page;
   * a diff compares a control with the snapshot taken when it was last
@@ -21,19 +21,10 @@ from __future__ import annotations
 import logging
 
 import flet as ft
-import msgpack
-from flet.controls.base_control import BaseControl
-from flet.controls.object_patch import ObjectPatch
-from flet.messaging.protocol import (
-    Message,
-    MessageAction,
-    PatchControlBody,
-    configure_encode_object_for_msgpack,
-)
+
+from chat.flet_internals import diff, invoke_in_tab, patch_sent, send_patch
 
 log = logging.getLogger(__name__)
-
-_encode_controls = configure_encode_object_for_msgpack(BaseControl)
 
 
 class Audience:
@@ -57,56 +48,34 @@ class Audience:
 
     def send(self, control: ft.Control) -> None:
         """Send every tab the changes made to `control` (and below it) since it was last sent."""
-        # A control marked frozen once sent (see ChatMessage.freeze) is diffed like any
-        # other when it is the one being sent: Flet's diff would return at once.
-        frozen = control.__dict__.pop("_frozen", None)
-        try:
-            patch, added, removed = ObjectPatch.from_diff(control, control, control_cls=BaseControl)
-        finally:
-            if frozen is not None:
-                object.__setattr__(control, "_frozen", frozen)
-        ops = patch.to_message()
-        if len(ops) <= 1:  # only the path tree: nothing changed
+        patch = diff(control)
+        if patch is None:
             return
-        message = _Patch(MessageAction.PATCH_CONTROL, PatchControlBody(control._i, _plain(ops)))
         for session_id, page in list(self._pages.items()):
-            session = page.session
-            connection = session.connection
-            if connection is None:
-                continue  # reconnecting: Flet sends the whole page when it is back
             try:
-                connection.send_message(message)
+                send_patch(page, patch)
             except (RuntimeError, AttributeError) as exc:
                 # The tab closed under us (its socket's queue is already torn down).
                 log.debug("dropped a closed tab from a shared view: %r", exc)
                 self._pages.pop(session_id, None)
-                continue
-            # What Session.patch_control does for its own tab: events find controls by id.
-            index = session.index
-            for gone in removed:
-                index.pop(gone._i, None)
-            for new in added:
-                index[new._i] = new
-        for gone in removed:
-            gone.will_unmount()
-        for new in added:
-            new.did_mount()
+        patch_sent(patch)
 
 
-class _Patch(Message):
-    """A Message with a short repr: flet_web formats every message it sends into a debug-log
-    f-string, even with debug logging off, and the default repr walks the whole patch."""
-
-    def __repr__(self) -> str:
-        return f"Message({self.action!r}, patch for control {self.body.id})"
+SCROLL_TIMEOUT = 10.0
+"""Seconds to wait for a tab to answer a scroll request (a tab that never answers must not hang us)."""
 
 
-def _plain(ops: list) -> list:
-    """The patch as plain msgpack data: controls become dicts once, not once per tab.
+async def scroll_to_end_in(page: ft.Page, scrollable: ft.Control) -> None:
+    """Jump `scrollable` to its end in `page`'s tab only, even when other tabs show it too.
 
-    Encoding also records the snapshots the next diff compares with, as
-    sending it through a tab would. Each tab's connection then packs plain
-    lists and dicts, which msgpack does in C.
+    What `ListView.scroll_to(offset=-1)` does, sent through `page`'s session:
+    a shared control's own `page` is whichever tab last sent it.
     """
-    packed = msgpack.packb(ops, default=_encode_controls)
-    return msgpack.unpackb(packed, ext_hook=msgpack.ExtType, strict_map_key=False)
+    args = {
+        "offset": -1,
+        "delta": None,
+        "scroll_key": None,
+        "duration": 0,
+        "curve": ft.AnimationCurve.EASE,
+    }
+    await invoke_in_tab(page, scrollable, "scroll_to", args, SCROLL_TIMEOUT)

@@ -1,17 +1,28 @@
-"""The composer: where a person writes and sends."""
+"""The composer: where a person writes and sends.
+
+Typing goes on while a sent message is still on its way, so Enter never
+clears the field by writing into it: see chat/ui/draft.py for why and how.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import flet as ft
 
 from chat.rules import Rejected
+from chat.ui.draft import DraftTracker
 
 Send = Callable[[str, str], Awaitable[None]]
 """Posts (text, client message id); raises Rejected with a reason to show."""
+
+TIDY_AFTER_PAUSE = 0.35
+"""Seconds without a keystroke report before sent text leaves the field (a write then rarely meets a key)."""
+WRITE_SETTLED_AFTER = 1.5
+"""Seconds with neither a write nor a report before the last write counts as arrived."""
 
 
 @ft.control
@@ -25,7 +36,8 @@ class MessageField(ft.TextField):
     the broken method on purpose; tests/test_browser.py guards the workaround.)
     """
 
-    focus: str | None = None
+    # Flet types `focus` as the method this deliberately shadows (see above).
+    focus: str | None = None  # type: ignore[assignment]
     _requests = itertools.count(1)
 
     def take_focus(self) -> None:
@@ -40,10 +52,17 @@ class Composer(ft.Row):
         super().__init__(vertical_alignment=ft.CrossAxisAlignment.END, spacing=6)
         self._send = send
         self._on_draft = on_draft
-        # One id per draft: a double submit or a resend after reconnect stores one message.
+        self._draft = DraftTracker()
+        self._keystrokes_seen = False
+        """A browser reports every keystroke; a client that only sets the value and submits does not."""
+        self._tidy_handle: asyncio.TimerHandle | None = None
+        self._last_write = self._last_report = 0.0
+        self._sending = asyncio.Lock()
+        """Messages are posted one at a time, in the order they were written."""
         self._client_id = uuid.uuid4().hex
         self._id_text: str | None = None
-        """The text `_client_id` was first sent with; another text is another message."""
+        self._refused_text: str | None = None
+        self._refused_id = ""
         self.field = MessageField(
             hint_text="Write a message...",
             multiline=True,
@@ -53,14 +72,15 @@ class Composer(ft.Row):
             filled=True,
             expand=True,
             disabled=True,
-            on_submit=self._submit,
+            on_submit=self._submitted,
             on_change=self._changed,
         )
         self.send_button = ft.IconButton(
-            icon=ft.Icons.SEND_ROUNDED,
+            # The icon's label names the button itself; a tooltip only names a node around it.
+            icon=ft.Icon(ft.Icons.SEND_ROUNDED, semantics_label="Send message"),
             tooltip="Send message",
             disabled=True,
-            on_click=self._submit,
+            on_click=self._clicked_send,
         )
         self.controls = [self.field, self.send_button]
 
@@ -69,44 +89,148 @@ class Composer(ft.Row):
         self.field.disabled = self.send_button.disabled = False
         self.update()
 
+    def show_notice(self, notice: str | None) -> None:
+        """Say under the field why posting here is refused now (a lock, a mute); None: nothing."""
+        self.field.helper = notice
+        self._update_if_shown()
+
+    def add_tool(self, control: ft.Control) -> None:
+        """Put `control` before the field (a moderator's menu), once."""
+        if control not in self.controls:
+            self.controls.insert(0, control)
+            self._update_if_shown()
+
+    def shut(self, reason: str) -> None:
+        """Stop the person writing for good in this tab (they were banned), saying why."""
+        self.field.disabled = self.send_button.disabled = True
+        self.field.value = ""
+        self.show_notice(reason)
+
+    def _update_if_shown(self) -> None:
+        try:
+            self.update()
+        except (RuntimeError, AttributeError):
+            pass  # not on a page yet (it will be sent with it), or the tab has gone
+
     def focus(self) -> None:
         """Put the cursor in the field."""
         self.field.take_focus()
 
     def restore(self, draft: str) -> None:
         """Put back text that was being written before a reload or restart."""
-        if not self.field.value:
-            self.field.value = draft
-            self.field.update()
+        if not self._draft.text and not self.field.value:
+            self._draft.restore(draft)
+            self._tidy()
+
+    # ---- what the browser reports
 
     async def _changed(self, e: ft.Event) -> None:
-        self._on_draft(self.field.value or "")
-        if self.field.error:
+        # Nothing shown changes here (the field is tidied later, by _tidy). Flet's automatic
+        # update after an event would diff the whole page for every keystroke: the largest
+        # cost of a socket flooding keystrokes, in a profile of the server.
+        ft.context.disable_auto_update()
+        self._keystrokes_seen = True
+        self._last_report = asyncio.get_running_loop().time()
+        self._draft.reported(e.data if isinstance(e.data, str) else (self.field.value or ""))
+        self._on_draft(self._draft.unsent)
+        self._tidy_soon()
+
+    async def _submitted(self, e: ft.Event) -> None:
+        # Flet's multi-line field sends Enter without the text: the change reports before it have it.
+        if isinstance(e.data, str) and not self._keystrokes_seen:
+            await self._send_whole_value(e.data)
+        else:
+            await self._send_draft()
+
+    async def _clicked_send(self, e: ft.Event) -> None:
+        if not self._keystrokes_seen:
+            await self._send_whole_value(self.field.value or "")
+        else:
+            await self._send_draft()
+            self.focus()  # the click took the cursor away
+
+    # ---- sending
+
+    async def _send_draft(self) -> None:
+        text = self._draft.take()
+        self._tidy_soon()
+        if (
+            self.field.error
+        ):  # shown until the person sends again (a fast typist may not have looked yet)
             self.field.error = None
             self.field.update()
+        if not text.strip():
+            return
+        client_id = self._refused_id if text == self._refused_text else uuid.uuid4().hex
+        try:
+            await self._post(text, client_id)
+        except Rejected as refusal:
+            # The same text sent again is the same message: stored once even if this try was.
+            self._refused_text, self._refused_id = text, client_id
+            self._draft.give_back(text)
+            self.field.error = str(refusal)  # not the value: the person may be typing
+            self.field.update()
+            self._tidy_soon()
+            return
+        self._on_draft(self._draft.unsent)
+        if self._draft.only_sent_text_shown:
+            self._tidy()  # nothing typed since, as far as we know: empty it now
+            self.focus()
 
-    async def _submit(self, e: ft.Event) -> None:
-        # Enter carries the text as it was when pressed; the button has only the field's value.
-        text = e.data if isinstance(e.data, str) else (self.field.value or "")
+    async def _send_whole_value(self, text: str) -> None:
+        """A client that sets the value and submits at once, without keystrokes (tests, benchmarks)."""
         if not text.strip():
             self.field.value = ""
             self.field.update()
             return
-        if text != self._id_text:
-            # A new message, maybe sent while the previous one is still being saved: new id.
-            self._client_id, self._id_text = uuid.uuid4().hex, text
-        client_id = self._client_id
         try:
-            await self._send(text, client_id)
+            await self._post(text, self._id_for(text))
         except Rejected as refusal:
             self.field.error = str(refusal)
             self.field.update()
             return
-        if self._client_id == client_id:
-            self._client_id, self._id_text = uuid.uuid4().hex, None
         if (self.field.value or "") != text:
-            return  # the person already wrote (or sent) something else: keep it
+            return  # something else was written meanwhile: keep it
         self.field.value = ""
         self.field.error = None
         self.field.update()
         self.focus()
+
+    def _id_for(self, text: str) -> str:
+        # A double submit, or a resend of a text that failed, reuses the id: stored once.
+        if text != self._id_text:
+            self._client_id, self._id_text = uuid.uuid4().hex, text
+        return self._client_id
+
+    async def _post(self, text: str, client_id: str) -> None:
+        async with self._sending:
+            await self._send(text, client_id)
+        if self._client_id == client_id:
+            self._client_id, self._id_text = uuid.uuid4().hex, None
+
+    # ---- tidying the field
+
+    def _tidy_soon(self) -> None:
+        if self._tidy_handle is not None:
+            self._tidy_handle.cancel()
+        self._tidy_handle = asyncio.get_running_loop().call_later(TIDY_AFTER_PAUSE, self._tidy)
+
+    def _tidy(self) -> None:
+        if self._tidy_handle is not None:
+            self._tidy_handle.cancel()
+        self._tidy_handle = None
+        if not self._draft.untidy:
+            return
+        loop = asyncio.get_running_loop()
+        if self._draft.write_pending:
+            # One write in flight at a time: reports can only be told apart from one.
+            if loop.time() - max(self._last_write, self._last_report) < WRITE_SETTLED_AFTER:
+                self._tidy_handle = loop.call_later(TIDY_AFTER_PAUSE, self._tidy)
+                return
+            self._draft.assume_landed()
+        self._last_write = loop.time()
+        self.field.value = self._draft.tidy()
+        try:
+            self.field.update()
+        except (RuntimeError, AttributeError):
+            pass  # the tab has gone

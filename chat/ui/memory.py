@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 
 import flet as ft
 
@@ -30,6 +31,19 @@ class BrowserMemory:
             await self._prefs.set(PREFIX + key, value)
         else:
             await self._prefs.remove(PREFIX + key)
+
+    async def browser_id(self) -> str:
+        """A random id this browser keeps, made on its first visit (one that keeps nothing gets a new one each time)."""
+        known = await self.get("browser")
+        if known is not None:
+            return known[:64]
+        made = secrets.token_urlsafe(16)
+        await self.set("browser", made)
+        return made
+
+    async def set_quietly(self, key: str, value: str | None) -> None:
+        """set(), for a tab that may close meanwhile."""
+        await self._quietly(self.set(key, value))
 
     def save_draft_soon(self, text: str) -> None:
         """Remember the composer's text once typing pauses, so a restart loses nothing."""

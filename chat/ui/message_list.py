@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, tzinfo
+from typing import cast
 
 import flet as ft
 
 from chat.domain import Message, MessageChanged, MessagePosted, RoomEvent
+from chat.flet_internals import control_id
 from chat.ui.message_row import ChatMessage, continues
+from chat.ui.row_text import local_day
 
-MakeRow = Callable[[Message, bool], ChatMessage]
-"""Builds the row for (message, grouped with the one above)."""
+MakeRow = Callable[[Message, bool, bool], ChatMessage]
+"""Builds the row for (message, grouped with the one above, first of its day here)."""
 
 
 class IsolatedColumn(ft.Column):
@@ -30,7 +34,7 @@ class IsolatedColumn(ft.Column):
     def __repr__(self) -> str:
         # Each joining tab's page is formatted into a debug-log f-string by flet_web;
         # the default repr would spell out every row.
-        return f"IsolatedColumn({self._i})"
+        return f"IsolatedColumn({control_id(self)})"
 
 
 class MessageList:
@@ -47,8 +51,10 @@ class MessageList:
         limit: int,
         on_load_earlier: Callable[[ft.Event], Awaitable[None]],
         shared: bool = False,
+        tz: tzinfo = UTC,
     ):
         self._make_row = make_row
+        self._tz = tz
         self.limit = limit
         self.extra_rows = 0
         self.rows: dict[str, ChatMessage] = {}
@@ -56,7 +62,10 @@ class MessageList:
         self.list_changed = False
         self._unsent: set[str] = set()
         self._changed: dict[str, ft.Control] = {}
-        self.view = ft.ListView(expand=True, spacing=0, auto_scroll=True, padding=8)
+        # Jumps, not the default 1 s glide: a reply growing several times a second stays in view.
+        self.view = ft.ListView(
+            expand=True, spacing=0, auto_scroll=True, auto_scroll_animation=0, padding=8
+        )
         self.load_earlier = ft.TextButton(
             "Load earlier messages", icon=ft.Icons.HISTORY, visible=False, on_click=on_load_earlier
         )
@@ -76,7 +85,7 @@ class MessageList:
         if message.id in self.rows:
             self.changed(message)
             return
-        row = self._make_row(message, continues(self.last_shown(), message))
+        row = self._new_row(message, self.last_shown())
         self.rows[message.id] = row
         self.view.controls.append(row)
         self._mark_added(row)
@@ -99,12 +108,22 @@ class MessageList:
         for message in older:
             if message.id in self.rows:
                 continue
-            row = self._make_row(message, continues(previous, message))
+            row = self._new_row(message, previous)
             self.rows[message.id] = row
             self._mark_added(row)
             rows.append(row)
             previous = message
+        first = self._shown[0] if self._shown else None
         self.view.controls[0:0] = rows
+        if (
+            first is not None
+            and previous is not None
+            and first.starts_day
+            and not self._starts_day(first.message, previous)
+        ):
+            self.replace(
+                first, self._make_row(first.message, first.grouped, False)
+            )  # one day heading, not two
         self.oldest_seq = older[0].seq
         self.load_earlier.visible = older[0].seq > 1
 
@@ -119,10 +138,10 @@ class MessageList:
         """Drop the oldest rows beyond the limit; they can be paged in again."""
         excess = len(self.view.controls) - (self.limit + self.extra_rows)
         if excess > 0:
-            for row in self.view.controls[:excess]:
+            for row in self._shown[:excess]:
                 self.rows.pop(row.message.id, None)
             del self.view.controls[:excess]
-            self.oldest_seq = self.view.controls[0].message.seq
+            self.oldest_seq = self._shown[0].message.seq
             self.load_earlier.visible = True
             self.list_changed = True
 
@@ -160,12 +179,26 @@ class MessageList:
 
     # ---- reading
 
+    @property
+    def _shown(self) -> list[ChatMessage]:
+        """The rows in the list, oldest first (the view holds nothing else)."""
+        return cast("list[ChatMessage]", self.view.controls)
+
     def last_shown(self) -> Message | None:
-        return self.view.controls[-1].message if self.view.controls else None
+        return self._shown[-1].message if self._shown else None
 
     def messages(self) -> list[Message]:
         """The messages shown, oldest first, at their latest version."""
-        return [row.message for row in self.view.controls]
+        return [row.message for row in self._shown]
+
+    def _new_row(self, message: Message, previous: Message | None) -> ChatMessage:
+        starts_day = self._starts_day(message, previous)
+        return self._make_row(message, continues(previous, message) and not starts_day, starts_day)
+
+    def _starts_day(self, message: Message, previous: Message | None) -> bool:
+        return previous is None or local_day(previous.created_at, self._tz) != local_day(
+            message.created_at, self._tz
+        )
 
     def _mark_added(self, row: ChatMessage) -> None:
         # A row goes out with the next list update; until then changes need no patch of their own.

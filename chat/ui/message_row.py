@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import timezone, tzinfo
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 import flet as ft
 
 from chat.domain import Message, MessageKind, MessageStatus
-from chat.ui.look import avatar_color, initials, safe_markdown
-
-# The dark code theme colours tokens only; plain code text needs a light colour of its own.
-CODE_STYLE = ft.MarkdownStyleSheet(
-    code_text_style=ft.TextStyle(color="#ABB2BF", font_family="monospace", size=13),
-    codeblock_decoration=ft.BoxDecoration(bgcolor="#282C34", border_radius=6),
-    codeblock_padding=ft.Padding.all(10),
-)
-
-# Flutter's default link blue fails contrast on the own-message bubble (2.4:1);
-# the theme's primary colour, underlined, reads in light and dark alike.
-LINK_STYLE = ft.MarkdownStyleSheet(
-    a_text_style=ft.TextStyle(color=ft.Colors.PRIMARY, decoration=ft.TextDecoration.UNDERLINE),
+from chat.flet_internals import freeze, thaw, thawed
+from chat.ui.look import avatar_color, initials
+from chat.ui.markdown_safety import mentions, render
+from chat.ui.message_body import MENTION_BAR, MENTION_TINT, markdown_body
+from chat.ui.row_text import (
+    INTEGRATION_MARK,
+    TOMBSTONE,
+    accessible_name,
+    day_heading,
+    full_time,
+    local_day,
+    local_time,
 )
 
 NAME_SIZE = 14
@@ -33,24 +33,31 @@ FOLLOW_UP_INDENT = 8 + AVATAR_WIDTH + AVATAR_GAP
 
 
 def continues(previous: Message | None, message: Message) -> bool:
-    """True when `message` reads as part of `previous` (same author, within 5 minutes)."""
+    """True when `message` reads as part of `previous` (same author, within 5 minutes).
+
+    The same author is the same person: a name alone (two people in turn) is not.
+    """
     return (
         previous is not None
         and previous.kind is not MessageKind.SYSTEM
         and message.kind is not MessageKind.SYSTEM
+        and previous.kind is message.kind  # an integration never continues a person's message
         and previous.author == message.author
+        and previous.author_id == message.author_id
         and (message.created_at - previous.created_at).total_seconds() < 300
     )
 
 
-def has_link(text: str) -> bool:
-    """True when Markdown `text` may hold a link (only those rows carry the link style)."""
-    return "http" in text or "mailto:" in text or "](" in text
-
-
 def wants_code_style(text: str) -> bool:
     """True when Markdown `text` may hold code (inline, fenced or indented)."""
-    return "`" in text or "~~~" in text or "\n    " in text or "\t" in text or text.startswith("    ")
+    return (
+        "`" in text or "~~~" in text or "\n    " in text or "\t" in text or text.startswith("    ")
+    )
+
+
+def unread(control: ft.Control) -> ft.Control:
+    """`control`, left out of what screen readers read (the row's name says it already)."""
+    return ft.Semantics(content=control, exclude_semantics=True)
 
 
 class ChatMessage(ft.Container):
@@ -65,6 +72,11 @@ class ChatMessage(ft.Container):
     Rows are isolated (updating the list does not walk into them), and
     frozen once sent (see freeze()), so appending to the list does not
     re-check old rows either.
+
+    No text in a row is selectable: Flutter makes every selectable text a
+    stop for Tab that shows no focus and that the browser cannot focus (a
+    screen reader hears an empty text box), so Tab got lost between the
+    buttons (tests/test_browser_a11y.py).
     """
 
     def __init__(
@@ -73,28 +85,55 @@ class ChatMessage(ft.Container):
         *,
         own: bool,
         grouped: bool,
-        tz: tzinfo = timezone.utc,
+        tz: tzinfo = UTC,
         display_name: str | None = None,
+        # Given only for a viewer who may stop the reply: only their row shows Stop.
         on_stop: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
         on_link: Callable[[str, ft.Page], Awaitable[Any]] | None = None,
         on_image: Callable[[str, ft.Page], Awaitable[Any]] | None = None,
+        on_copy: Callable[[str, ft.Page], Awaitable[Any]] | None = None,
+        # Given only for a viewer who may moderate the room: only their row shows Delete.
+        on_delete: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
         shared: bool = False,
+        viewer: str | None = None,
+        starts_day: bool = False,
     ):
         super().__init__()
         self.message = message
         self.own = own
         self.grouped = grouped
+        self.starts_day = starts_day
+        """The first row of its day in this list: a day heading ("Today", ...) sits above it."""
         self.shared = shared
         self._tz = tz
         self._display_name = display_name or message.author
         self._on_stop = on_stop
         self._on_link = on_link
         self._on_image = on_image
-        self.padding = ft.Padding.only(left=8, right=8, top=1 if grouped else 8, bottom=1)
+        self._on_copy = on_copy
+        self._on_delete = on_delete
+        self.viewer = viewer
+        """The name of the one person this row is shown to (None for a shared row)."""
+        self.mentions_viewer = self._mentions_viewer(message)
         self.content = self._build()
+        if grouped:
+            # A follow-up shows no time of its own: hovering or a long press gives it, in full.
+            # (A row under a name shows its time, and its day heading the date; a tooltip on
+            # every row would cost every tab bytes for what is already painted.)
+            self.tooltip = full_time(message.created_at, tz)
 
     def is_isolated(self) -> bool:
         return True
+
+    @property
+    def offers_stop(self) -> bool:
+        """True when this row was built for a viewer who may stop the reply."""
+        return self._on_stop is not None
+
+    @property
+    def offers_delete(self) -> bool:
+        """True when this row was built for a viewer who may delete the message."""
+        return self._on_delete is not None and not self.message.is_deleted
 
     def __repr__(self) -> str:
         # Flet formats every message it sends into a debug-log f-string
@@ -112,19 +151,13 @@ class ChatMessage(ft.Container):
         within a whole page, so a row shown in many tabs is thawed while a
         joining tab's page goes out (MessageList.unfrozen).
         """
-        object.__setattr__(self, "_frozen", True)
+        freeze(self)
 
     def thaw(self) -> None:
-        self.__dict__.pop("_frozen", None)
+        thaw(self)
 
-    @contextlib.contextmanager
-    def _thawed(self, *controls: ft.Control):
-        frozen = [c for c in (self, *controls) if c.__dict__.pop("_frozen", None) is not None]
-        try:
-            yield
-        finally:
-            for control in frozen:
-                object.__setattr__(control, "_frozen", True)
+    def _thawed(self, *controls: ft.Control) -> contextlib.AbstractContextManager[None]:
+        return thawed(self, *controls)
 
     def update(self) -> None:
         """Send this row's own changes (a frozen row is thawed for the duration).
@@ -150,32 +183,52 @@ class ChatMessage(ft.Container):
             old is not None
             and message.status is before.status
             and message.meta == before.meta
+            and message.deleted_by == before.deleted_by
             and wants_code_style(message.text) == wants_code_style(before.text)
+            and self._mentions_viewer(message) == self.mentions_viewer
         ):
-            holder = self._markdown_holder
+            holder, named = self._markdown_holder, self._named
             fresh = self._body()
-            with self._thawed(holder):
+            with self._thawed(holder, named):
                 if isinstance(holder, ft.Column):
                     holder.controls[holder.controls.index(old)] = fresh
                 else:
+                    assert isinstance(holder, ft.Container)  # the row itself or its bubble
                     holder.content = fresh
-            return holder
+                named.label = self._accessible_name()
+            return named  # holds the holder: one patch carries the new text and its name
         with self._thawed():
+            self.mentions_viewer = self._mentions_viewer(message)
             self.content = self._build()
         return self
 
+    def _mentions_viewer(self, message: Message) -> bool:
+        return (
+            self.viewer is not None
+            and not self.own
+            and message.kind is not MessageKind.SYSTEM
+            and mentions(message.text, self.viewer)
+        )
+
     def _build(self) -> ft.Control:
-        self._markdown: ft.Markdown | None = None
+        # A message that mentions the person reading it stands out (only in that person's tab).
+        self.bgcolor = MENTION_TINT if self.mentions_viewer else None
+        self.border = MENTION_BAR if self.mentions_viewer else None
+        bar = MENTION_BAR.left.width if self.mentions_viewer else 0  # the text stays where it was
+        self.padding = ft.Padding.only(
+            left=8 - bar, right=8, top=1 if self.grouped else 8, bottom=1
+        )
+        self._markdown: ft.Control | None = (
+            None  # the text's control (Markdown, or with copy buttons)
+        )
         self._markdown_holder: ft.Control = self
         if self.message.kind is MessageKind.SYSTEM:
             self.alignment = ft.Alignment(0, 0)  # centred; not Flet's shared CENTER, see freeze()
-            return self._system_line()
+            return self._with_day(self._system_line())
+        buttons = bool(render(self._text()).code_blocks) and not self.message.meta.get("image")
         parts = [self._body()]
         if not self.grouped:
-            parts.insert(0, self._header())
-        footer = self._footer()
-        if footer is not None:
-            parts.append(footer)
+            parts.insert(0, unread(self._header()) if buttons else self._header())
         text = parts[0] if len(parts) == 1 else ft.Column(parts, spacing=2, tight=True)
         if len(parts) > 1:
             self._markdown_holder = text
@@ -189,38 +242,95 @@ class ChatMessage(ft.Container):
             if len(parts) == 1:
                 self._markdown_holder = text
         if self.grouped:
-            self.padding = ft.Padding.only(left=FOLLOW_UP_INDENT, right=8, top=1, bottom=1)
-            return text
-        text.expand = True
-        avatar = ft.CircleAvatar(
-            content=initials(self._display_name),
-            color=ft.Colors.WHITE,
-            bgcolor=avatar_color(self.message.author),
-            radius=AVATAR_WIDTH // 2,
+            self.padding = ft.Padding.only(left=FOLLOW_UP_INDENT - bar, right=8, top=1, bottom=1)
+            main = text
+        else:
+            text.expand = True
+            avatar = ft.CircleAvatar(
+                content=initials(self._display_name),
+                color=ft.Colors.WHITE,
+                bgcolor=avatar_color(self.message.author),
+                radius=AVATAR_WIDTH // 2,
+            )
+            main = ft.Row(
+                [unread(avatar) if buttons else avatar, text],
+                vertical_alignment=ft.CrossAxisAlignment.START,
+                spacing=AVATAR_GAP,
+            )
+        # Read as one line, "Alice, 14:05: text", instead of the avatar's letters and the
+        # text in pieces; the status line and Stop stay outside it, reachable on their own.
+        # A row with buttons inside (a code block's Copy) keeps them reachable: there only
+        # the avatar, the header and the text are left out, one by one.
+        self._named = ft.Semantics(
+            content=main,
+            label=self._accessible_name(),
+            container=True,
+            exclude_semantics=not buttons,
         )
-        return ft.Row(
-            [avatar, text],
-            vertical_alignment=ft.CrossAxisAlignment.START,
-            spacing=AVATAR_GAP,
+        if self._markdown_holder is self:
+            self._markdown_holder = self._named
+        footer = self._footer()
+        if footer is None:
+            return self._with_day(self._named)
+        if not self.grouped:
+            footer = ft.Container(footer, padding=ft.Padding.only(left=AVATAR_WIDTH + AVATAR_GAP))
+        return self._with_day(ft.Column([self._named, footer], spacing=2, tight=True))
+
+    def _with_day(self, content: ft.Control) -> ft.Control:
+        if not self.starts_day:
+            return content
+        today = datetime.now(self._tz).date()
+        heading = ft.Text(
+            day_heading(local_day(self.message.created_at, self._tz), today),
+            size=12,
+            weight=ft.FontWeight.BOLD,
+            color=ft.Colors.ON_SURFACE_VARIANT,
+            text_align=ft.TextAlign.CENTER,
         )
+        return ft.Column(
+            [
+                ft.Container(
+                    heading, alignment=ft.Alignment(0, 0), padding=ft.Padding.only(top=4, bottom=4)
+                ),
+                content,
+            ],
+            spacing=2,
+            tight=True,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
+
+    def _accessible_name(self) -> str:
+        return accessible_name(self.message, self._tz, self._display_name)
 
     def _system_line(self) -> ft.Control:
         return ft.Text(
             f"{self.message.text} · {self._time()}",
+            semantics_label=self._accessible_name(),
             italic=True,
             size=12,
             color=ft.Colors.ON_SURFACE_VARIANT,
-            selectable=True,
             text_align=ft.TextAlign.CENTER,
         )
 
+    def _marks(self) -> list[ft.Control] | None:
+        """What follows the name of a row not written by a person: the bot's, an integration's."""
+        if self.message.kind is MessageKind.BOT:
+            return [ft.Icon(ft.Icons.SMART_TOY_OUTLINED, size=14)]
+        if self.message.kind is MessageKind.INTEGRATION:
+            return [
+                ft.Icon(ft.Icons.WEBHOOK, size=14),
+                ft.Text(INTEGRATION_MARK, style=TIME_STYLE, italic=True),
+            ]
+        return None
+
     def _header(self) -> ft.Control:
         name = self._display_name + (" (you)" if self.own else "")
-        if self.message.kind is MessageKind.BOT:
+        marks = self._marks()
+        if marks is not None:
             return ft.Row(
                 [
-                    ft.Text(name, weight=ft.FontWeight.BOLD, size=NAME_SIZE, selectable=True),
-                    ft.Icon(ft.Icons.SMART_TOY_OUTLINED, size=14),
+                    ft.Text(name, weight=ft.FontWeight.BOLD, size=NAME_SIZE),
+                    *marks,
                     ft.Text(self._time(), style=TIME_STYLE),
                 ],
                 spacing=6,
@@ -231,11 +341,15 @@ class ChatMessage(ft.Container):
             name,
             weight=ft.FontWeight.BOLD,
             size=NAME_SIZE,
-            selectable=True,
             spans=[ft.TextSpan(f"  {self._time()}", TIME_STYLE)],
         )
 
     def _body(self) -> ft.Control:
+        if self.message.is_deleted:
+            self._markdown = ft.Text(
+                TOMBSTONE, italic=True, size=13, color=ft.Colors.ON_SURFACE_VARIANT
+            )
+            return self._markdown
         image = self.message.meta.get("image")
         if image:
             return ft.GestureDetector(
@@ -243,24 +357,7 @@ class ChatMessage(ft.Container):
                 on_tap=self._tap_image,
                 mouse_cursor=ft.MouseCursor.CLICK,
             )
-        text = self._text()
-        # The code style sheet alone is about a hundred more fields to send and
-        # keep per row; a message without code looks the same without it.
-        style = (
-            dict(code_theme=ft.MarkdownCodeTheme.ATOM_ONE_DARK, code_style_sheet=CODE_STYLE)
-            if wants_code_style(text)
-            else {}
-        )
-        if has_link(text):
-            style["md_style_sheet"] = LINK_STYLE
-        self._markdown = ft.Markdown(
-            safe_markdown(text),
-            selectable=True,
-            soft_line_break=True,  # a line written with Shift+Enter shows as its own line
-            extension_set=ft.MarkdownExtensionSet.GITHUB_WEB,
-            on_tap_link=self._tap_link,
-            **style,
-        )
+        self._markdown = markdown_body(render(self._text()), self._tap_link, self._tap_copy)
         return self._markdown
 
     def _text(self) -> str:
@@ -268,16 +365,24 @@ class ChatMessage(ft.Container):
 
     def _footer(self) -> ft.Control | None:
         status, meta = self.message.status, self.message.meta
-        if status is MessageStatus.DONE:
-            return None
+        if status is MessageStatus.DONE or self.message.is_deleted:
+            return self._delete_button() if self.offers_delete else None
         detail = {
             MessageStatus.STREAMING: "writing…",
             MessageStatus.STOPPED: f"stopped by {meta.get('stopped_by', 'someone')}",
             MessageStatus.FAILED: meta.get("error", "failed"),
             MessageStatus.INTERRUPTED: meta.get("error", "interrupted"),
         }[status]
-        color = ft.Colors.ERROR if status in (MessageStatus.FAILED, MessageStatus.INTERRUPTED) else ft.Colors.ON_SURFACE_VARIANT
-        parts: list[ft.Control] = [ft.Text(detail, size=12, italic=True, color=color, selectable=True)]
+        color = (
+            ft.Colors.ERROR
+            if status in (MessageStatus.FAILED, MessageStatus.INTERRUPTED)
+            else ft.Colors.ON_SURFACE_VARIANT
+        )
+        asker = meta.get("asked_by")
+        if status is MessageStatus.STREAMING and self._on_stop is None and asker:
+            # Only the asker (or a moderator) gets Stop; everyone else sees whose reply it is.
+            detail = f"{detail} · asked by {asker}"
+        parts: list[ft.Control] = [ft.Text(detail, size=12, italic=True, color=color)]
         if status is MessageStatus.STREAMING and self._on_stop is not None:
             parts.append(
                 ft.TextButton(
@@ -286,21 +391,41 @@ class ChatMessage(ft.Container):
                     on_click=self._tap_stop,
                 )
             )
+        if self.offers_delete:
+            parts.append(self._delete_button())
         return ft.Row(parts, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+
+    def _delete_button(self) -> ft.Control:
+        return ft.TextButton(
+            "Delete",
+            icon=ft.Icon(ft.Icons.DELETE_OUTLINE, size=16),
+            tooltip="Delete this message for everyone (moderator)",
+            on_click=self._tap_delete,
+        )
 
     # Callbacks get the tab the tap came from: a shared row sits in many tabs' pages.
 
     async def _tap_link(self, e: ft.Event) -> None:
-        if self._on_link is not None:
+        if self._on_link is not None and e.data:  # a tap Flet sent without a URL opens nothing
             await self._on_link(e.data, e.page)
 
     async def _tap_image(self, e: ft.Event) -> None:
         if self._on_image is not None:
             await self._on_image(self.message.meta["image"], e.page)
 
+    async def _tap_copy(self, e: ft.Event) -> None:
+        blocks = render(self._text()).code_blocks
+        index = e.control.data
+        if self._on_copy is not None and isinstance(index, int) and index < len(blocks):
+            await self._on_copy(blocks[index].code, e.page)
+
     async def _tap_stop(self, e: ft.Event) -> None:
         if self._on_stop is not None:
             await self._on_stop(self.message, e.page)
 
+    async def _tap_delete(self, e: ft.Event) -> None:
+        if self._on_delete is not None:
+            await self._on_delete(self.message, e.page)
+
     def _time(self) -> str:
-        return self.message.created_at.astimezone(self._tz).strftime("%H:%M")
+        return local_time(self.message.created_at, self._tz)

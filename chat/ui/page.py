@@ -1,40 +1,66 @@
-"""ChatPage: one browser tab's view of the room, wired to the service."""
+"""ChatPage: one browser tab's view of one room, wired to the service."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from datetime import timedelta, timezone
-from typing import Iterator
-from urllib.parse import parse_qs, urlparse
+from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 
 import flet as ft
 
+from chat.api_access import ApiAccess
 from chat.domain import (
     Message,
     MessageChanged,
     MessageKind,
     MessagePosted,
     OnlineChanged,
+    PersonMuted,
     RoomEvent,
-    StopRequested,
+    RoomLockChanged,
 )
+from chat.events import EventRoutes
 from chat.feed import RoomFeed
+from chat.flet_internals import room_topic
+from chat.people import Entry, PeopleService
+from chat.person import Person
 from chat.rules import Rejected
 from chat.service import ChatService
+from chat.ui.api_dialog import ApiDialog, page_origin
+from chat.ui.broadcast import scroll_to_end_in
 from chat.ui.composer import Composer
+from chat.ui.follow import FollowLatest
 from chat.ui.join_dialog import JoinDialog
 from chat.ui.look import is_safe_link
+from chat.ui.markdown_safety import mentions
 from chat.ui.memory import BrowserMemory
+from chat.ui.message_body import CODE_FONT, CODE_FONT_FILE
 from chat.ui.message_list import MessageList
 from chat.ui.message_row import ChatMessage
+from chat.ui.moderation_commands import AuditDialog, ModerationCommands
+from chat.ui.moderation_menu import moderation_menu
+from chat.ui.outage_copy import OUTAGE_KEY, CopyView, OutageCopy, conversation_copy
+from chat.ui.password_dialog import PasswordDialog
+from chat.ui.posting_notice import PostingNotice
+from chat.ui.presence_panel import PresencePanel
 from chat.ui.room_chrome import RoomChrome
 from chat.ui.shared_view import SharedConversation, shared_view
+from chat.ui.tab_gone import unless_tab_gone
+from chat.ui.unread_title import UnreadTitle
 
 log = logging.getLogger(__name__)
 
 USER_KEY = "user"
+DEVICE_KEY = "device"
+"""BrowserMemory key of the secret device token that lets this browser in as its person."""
+PASSWORD_COMMAND = "/password"
+API_COMMAND = "/api"
+"""Opens the dialog of API tokens and the room's webhooks (as the app bar's key button does)."""
+API_BUTTON_NAME = "API tokens and webhooks"
+TITLE_KEY = "title"
+"""BrowserMemory key whose writes index.html shows as the tab's title."""
+BANNED_NOTICE = "You were banned: you can no longer post here."
 LEAVE_GRACE_SECONDS = 3.0
 """A dropped connection that comes back this fast does not leave and rejoin."""
 FLUSH_INTERVAL = 0.025
@@ -56,72 +82,161 @@ class ChatPage:
     only) or pages back through history.
     """
 
-    def __init__(self, page: ft.Page, service: ChatService):
+    def __init__(
+        self,
+        page: ft.Page,
+        service: ChatService,
+        people: PeopleService,
+        room: str,
+        title: str,
+        tz: tzinfo,
+        rooms: tuple[ft.Control, ft.Control],
+        invite: str | None = None,
+        api: ApiAccess | None = None,
+        on_entered: Callable[[], Awaitable[object]] | None = None,
+    ):
+        """`title` names the room on screen; `rooms`: the list of rooms twice (sidebar and drawer).
+
+        `invite`: the token of an invite link (/?invite=...), which CHAT_SIGNUP=invite asks for.
+        `api`: the person's API tokens and the room's webhooks, offered once they joined.
+        `on_entered`: told when the tab has joined as its person.
+        """
         self.page = page
         self.service = service
+        self.people = people
         self.settings = service.settings
         self.session_id = page.session.id
+        self.room = room
         self.feed = RoomFeed()
         self.name: str | None = None
-        self._tz = _client_timezone(page)
+        self.person: Person | None = None
+        """Who this tab joined as: kept when the tab switches rooms."""
+        self._tz = tz
+        self._invite = invite
+        self._on_entered = on_entered
         self._online: tuple[str, ...] | None = None
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
         self._leave_task: asyncio.Task | None = None
-        self._handlers = {
-            MessagePosted: self._on_message,
-            MessageChanged: self._on_message,
-            OnlineChanged: self._on_online,
-            StopRequested: lambda event: None,
-        }
+        self._routes = EventRoutes[None](
+            {
+                MessagePosted: self._on_message,
+                MessageChanged: self._on_message,
+                OnlineChanged: self._on_online,
+                RoomLockChanged: self._on_lock_changed,
+                PersonMuted: self._on_muted,
+            }
+        )
+        self.moderates = False
+        """True when this tab's person may moderate this room."""
+        self.offers_delete = False
+        """True while a moderator asked for Delete on every row (their tab renders its own)."""
+        self.moderation = ModerationCommands(service, room, lambda: self.person_id)
         self._url_launcher = ft.UrlLauncher()
+        self._clipboard = ft.Clipboard()
         self.memory = BrowserMemory()
+        self.outage_copy = OutageCopy(
+            lambda copy: self.memory.set_quietly(OUTAGE_KEY, copy), self._conversation_copy
+        )
 
-        self.shared_view = shared_view(page, service)
+        self.shared_room = shared_view(page, service).room(self.room)
         self.shared: SharedConversation | None = None
         """The conversation this tab shows with others, until it needs its own."""
         self.private: MessageList | None = None
         """This tab's own conversation, once it has one."""
-        self.conversation = ft.Column(expand=True, spacing=0)
-        self.presence = self.shared_view.presence
+        self.follow = FollowLatest(self._scroll_to_end)
+        self.conversation = self.follow.holder
+        """Holds the conversation this tab shows (shared or its own)."""
+        self._follow_changed = False
+        self.unread = UnreadTitle()
+        self._title_changed = False
+        self._title_write: asyncio.Future | None = None
+        self._scrolling: asyncio.Task | None = None
+        self.presence: PresencePanel = PresencePanel(self.settings.bot_name)
+        """Nobody's names until the tab joins; then the room's shared panel."""
         self.composer = Composer(self._send, on_draft=self.memory.save_draft_soon)
-        self.chrome = RoomChrome(page, self.settings.room, self.presence, self.memory)
+        self.notice = PostingNotice(self.composer)
+        """Says under the composer that the room is locked, or that this person is muted."""
+        self.chrome = RoomChrome(page, title, self.presence, self.memory, rooms)
+        self.api = api
+        self.api_button = ft.IconButton(
+            # The icon's label names the button for screen readers; the tooltip shows on hover.
+            icon=ft.Icon(ft.Icons.KEY, semantics_label=API_BUTTON_NAME),
+            tooltip=API_BUTTON_NAME,
+            visible=False,
+            on_click=self._api_button_clicked,
+        )
+        self.chrome.add_action(self.api_button)
         self.join_dialog = JoinDialog(
-            self._join, self._joined_dialog_closed, self.settings.max_name_chars, self.settings.bot_name
+            self._join,
+            self._sign_in,
+            self._joined_dialog_closed,
+            self.settings.max_name_chars,
+            self.settings.roster[0].handle,  # the first bot; its /help names the others
         )
 
-    async def start(self) -> None:
-        """Lay out the page, subscribe, show the backlog and ask for a name."""
+    @property
+    def person_id(self) -> str | None:
+        """The id of the person this tab joined as."""
+        return self.person.id if self.person is not None else None
+
+    async def start(self, person: Person | None = None) -> None:
+        """Lay out the page, subscribe, show the backlog and join as `person` (or ask who)."""
         page = self.page
-        page.title = "Confab"
+        page.title = self.unread.title()
+        page.on_app_lifecycle_state_change = self._on_lifecycle
         page.padding = 0
+        if not page.fonts:  # once per tab: sent again (a room switch), the client re-lays its text
+            page.fonts = {
+                CODE_FONT: CODE_FONT_FILE
+            }  # code blocks: a monospace font served from here
         page.on_disconnect = self._on_disconnect
         page.on_connect = self._on_connect
         page.on_close = self._on_close
-        page.pubsub.subscribe(self._on_event)  # before reading the backlog: nothing slips between
-        self.shared = await self.shared_view.conversation(self._tz)
-        self.conversation.controls = [self.shared.list.root]
-        layout = self.chrome.layout(self.conversation, ft.Container(self.composer, padding=ft.Padding.all(8)))
-        # The page that goes out holds the shared views: from then on their changes come here too.
-        self.shared.show_in(self, lambda: page.add(layout))
-        self.shared_view.everyone.add(page)
-        self._append_events(self.feed.backlog_read(self.shared.messages()))
-        page.show_dialog(self.join_dialog)
+        # The room's messages and people come once the tab has joined (_show_room):
+        # behind the join dialog there is nothing to read.
+        page.add(
+            self.chrome.layout(
+                self.follow.view, ft.Container(self.composer, padding=ft.Padding.all(8))
+            )
+        )
+        if person is None:
+            page.show_dialog(self.join_dialog)
         await self.chrome.restore_theme()
-        self._on_online(OnlineChanged(self.service.online()))
-        self._flush()
-        await self._rejoin_remembered()
+        if person is None:
+            await self._identify_browser()
+        await self._rejoin_remembered(person)
+        self.notice.lock_changed((await self.service.moderation.standing(self.room, None)).locked)
+        await self.outage_copy.write_now()  # also tells index.html the room is shown again
 
-    async def _rejoin_remembered(self) -> None:
+    async def _identify_browser(self) -> None:
+        # Limits follow the browser, not the session: a reload or a new name is the same person.
+        await self.service.identify(self.session_id, await self.memory.browser_id())
+
+    async def _rejoin_remembered(self, person: Person | None) -> None:
         # A browser that was here before (the server restarted, or the tab was
-        # reloaded) comes back under its name with its unsent text.
-        name = await self.memory.get("name")
-        if name is not None:
-            try:
-                await self._join(name)
-            except Rejected:
-                self.join_dialog.name_field.value = name
+        # reloaded) comes back as its person, with its unsent text; from another room
+        # of this tab, as the person it was there. Its name alone lets nobody in:
+        # only the device token the person's browser keeps.
+        moving = person is not None
+        token = await self.memory.get(DEVICE_KEY) if person is None else None
+        try:
+            if person is None and token is not None:
+                person = await self.people.resume(token)
+                if person is None:
+                    await self.memory.set(DEVICE_KEY, None)  # revoked or expired: forget it
+            if person is not None:
+                await self._enter(person, moving)
+        except Rejected as refusal:
+            self.join_dialog.name_field.error = str(refusal)
+            if self.join_dialog.open:
                 self.join_dialog.update()
+            else:
+                self.page.show_dialog(self.join_dialog)
+        remembered = await self.memory.get("name")
+        if self.name is None and remembered is not None:  # offered, to claim or sign in to
+            self.join_dialog.name_field.value = remembered
+            self.join_dialog.update()
         draft = await self.memory.get("draft")
         if draft is not None:
             self.composer.restore(draft)
@@ -129,21 +244,75 @@ class ChatPage:
     # ---- what the person does
 
     async def _join(self, raw_name: str) -> None:
-        self.name = await self.service.join(self.session_id, raw_name)
+        await self._let_in(await self.people.claim(raw_name, invite=self._invite))
+
+    async def _sign_in(self, raw_name: str, password: str) -> None:
+        await self._let_in(await self.people.sign_in(raw_name, password, self.page.client_ip or ""))
+
+    async def _let_in(self, entry: Entry) -> None:
+        # Kept before joining: a refusal to join now must not lose the person.
+        await self.memory.set(DEVICE_KEY, entry.device_token)
+        await self._enter(entry.person)
+
+    async def _enter(self, person: Person, moving: bool = False) -> None:
+        self.name = await self.service.join(
+            self.room, self.session_id, person.name, person.id, moving=moving
+        )
+        self.person = person
+        await self._show_room()
         self.page.session.store.set(USER_KEY, self.name)
         await self.memory.set("name", self.name)
         self.page.pop_dialog()
-        self.chrome.set_user(self.name)
-        # Own messages written before (a rejoin) look like own.
+        self.api_button.visible = self.api is not None
+        self.chrome.set_user(self.name)  # updates the app bar, the API button with it
+        self.moderates = await self.service.moderation.may_moderate(self.room, person.id)
+        standing = await self.service.moderation.standing(self.room, person.id)
+        self.notice.show(standing.locked, standing.muted_until)
+        if self.moderates:
+            admin = await self.service.moderation.is_admin(person.id)
+            # Beside the composer, not in the app bar: a phone's bar has no room for it.
+            self.composer.add_tool(
+                moderation_menu(
+                    self.moderation, self.page.show_dialog, admin, self.toggle_delete_buttons
+                )
+            )
+        # Own messages written before (a rejoin) look like own, and a reply this person
+        # asked for gets its Stop button: both need rows of this tab's own.
         if self.shared is not None:
-            if any(self._is_own(m) for m in self.shared.messages()):
+            if any(
+                self._is_own(m) or self._may_stop(m) or self._mentions_me(m)
+                for m in self.shared.messages()
+            ):
                 self._go_private()
         elif self.private is not None:
             for row in list(self.private.rows.values()):
-                if self._is_own(row.message) and not row.own:
-                    self.private.replace(row, self._row(row.message, row.grouped))
+                if (
+                    (self._is_own(row.message) and not row.own)
+                    or self._may_stop_now(row)
+                    or row.viewer != self.name
+                ):
+                    self.private.replace(row, self._row(row.message, row.grouped, row.starts_day))
         self._flush()
         self.composer.enable()
+        if self._on_entered is not None:
+            await self._on_entered()
+
+    async def _show_room(self) -> None:
+        """Show the room's conversation and who is in it, now that the tab has joined."""
+        if self.shared is not None or self.private is not None:
+            return  # shown already (joined again)
+        page = self.page
+        # Before reading the backlog, so nothing slips between; this room's events only.
+        page.pubsub.subscribe_topic(room_topic(self.room), self._on_event)
+        shared = self.shared = await self.shared_room.conversation(self._tz)
+        self.conversation.controls = [shared.list.root]
+        self.presence = self.shared_room.presence
+        self.chrome.show_presence(self.presence)
+        # What goes out holds the shared views: from then on their changes come here too.
+        shared.show_in(self, page, lambda: page.update(self.conversation, self.chrome.side))
+        self.shared_room.everyone.add(page)
+        self._append_events(self.feed.backlog_read(shared.messages()))
+        self._on_online(OnlineChanged(self.room, self.service.online(self.room)))
 
     async def _joined_dialog_closed(self, e: ft.Event) -> None:
         if self.name is not None:
@@ -152,18 +321,88 @@ class ChatPage:
     async def _send(self, text: str, client_id: str) -> None:
         if self.name is None:
             raise Rejected("Join the room first.")
+        if text.strip() == PASSWORD_COMMAND:
+            self.page.show_dialog(PasswordDialog(self.name, self._set_password))
+            return
+        if text.strip() == API_COMMAND:
+            await self._open_api()
+            return
+        if self.moderation.handles(text):
+            done = await self.moderation.run(text)  # Rejected: shown under the field, text kept
+            self.page.show_dialog(
+                AuditDialog(done) if isinstance(done, list) else ft.SnackBar(ft.Text(done))
+            )
+            await self.memory.forget_draft()
+            return
         self._go_private()  # this tab styles its own messages as its own
-        await self.service.post_message(self.session_id, self.name, text, client_id)
+        await self.service.post_message(self.room, self.session_id, self.name, text, client_id)
+        self._bring_latest_into_view()  # your own message is always in view once sent
         await self.memory.forget_draft()
 
-    async def _stop_reply(self, message: Message, page: ft.Page | None = None) -> None:
-        await self.service.request_stop(message.id, self.name or "someone")
+    async def _set_password(self, password: str) -> None:
+        if self.person_id is None:
+            raise Rejected("Join the room first.")
+        await self.people.set_password(self.person_id, password)
+        self.page.pop_dialog()
+        self.page.show_dialog(
+            ft.SnackBar(ft.Text("Password set: sign in with it from any other browser."))
+        )
 
-    async def _open_link(self, url: str, page: ft.Page | None = None) -> None:
+    async def _api_button_clicked(self, e: ft.Event) -> None:
+        try:
+            await self._open_api()
+        except Rejected as refusal:  # the database is not answering: say so
+            self.page.show_dialog(ft.SnackBar(ft.Text(str(refusal))))
+
+    async def _open_api(self) -> None:
+        if self.person is None or self.api is None:
+            raise Rejected("Join the room first.")
+        dialog = ApiDialog(
+            self.api, self.person, self.room, page_origin(self.page.url), self._clipboard.set
+        )
+        await dialog.refresh()
+        self.page.show_dialog(dialog)
+
+    async def _stop_reply(self, message: Message, page: ft.Page | None = None) -> None:
+        try:
+            await self.service.request_stop(self.room, message.id, self.session_id)
+        except Rejected as refusal:  # the button is only offered to who may press it
+            self.page.show_dialog(ft.SnackBar(ft.Text(str(refusal))))
+
+    async def _delete_message(self, message: Message, page: ft.Page | None = None) -> None:
+        try:
+            await self.service.moderation.delete_message(self.room, message.id, self.person_id)
+        except Rejected as refusal:  # the button is only offered to who may press it
+            self.page.show_dialog(ft.SnackBar(ft.Text(str(refusal))))
+
+    async def toggle_delete_buttons(self) -> None:
+        """Show Delete on every row (a moderator's tab then renders its own), or hide it again."""
+        self.offers_delete = self.moderates and not self.offers_delete
+        if self.private is None:
+            self._go_private()  # its rows are built with the buttons already
+        else:
+            for row in list(self.private.rows.values()):
+                self.private.replace(row, self._row(row.message, row.grouped, row.starts_day))
+        self._flush()
+
+    async def cut_off(self, reason: str) -> None:
+        """End this tab's session for good (its person was banned): out of the room, and told why."""
+        self.composer.shut(BANNED_NOTICE)
+        await self.memory.set(DEVICE_KEY, None)
+        await self.leave_room()
+        self.name = None
+        self.page.show_dialog(
+            ft.AlertDialog(modal=True, title=ft.Text("You were banned"), content=ft.Text(reason))
+        )
+
+    async def open_link(self, url: str, page: ft.Page | None = None) -> None:
         if is_safe_link(url):
             await self._url_launcher.launch_url(url)
 
-    async def _show_image(self, src: str, page: ft.Page | None = None) -> None:
+    async def copy_text(self, text: str, page: ft.Page | None = None) -> None:
+        await self._clipboard.set(text)
+
+    async def show_image(self, src: str, page: ft.Page | None = None) -> None:
         self.page.show_dialog(
             ft.AlertDialog(
                 content=ft.Image(src=src, fit=ft.BoxFit.CONTAIN),
@@ -174,9 +413,11 @@ class ChatPage:
     async def _close_dialog(self, e: ft.Event) -> None:
         self.page.pop_dialog()
 
-    async def _load_earlier(self, e: ft.Event) -> None:
+    async def load_earlier(self, e: ft.Event) -> None:
         conversation = self._go_private()
-        older = await self.service.history(before_seq=conversation.oldest_seq)
+        older = await self.service.history(
+            self.room, before_seq=conversation.oldest_seq, session_id=self.session_id
+        )
         conversation.extra_rows += len(older)
         conversation.prepend(older)
         self._flush()
@@ -190,7 +431,7 @@ class ChatPage:
 
     async def _leave_after_grace(self) -> None:
         await asyncio.sleep(LEAVE_GRACE_SECONDS)
-        await self.service.leave(self.session_id)
+        await self.service.leave(self.room, self.session_id)
         self._leave_task = None
 
     async def _on_connect(self, e: ft.Event) -> None:
@@ -200,74 +441,182 @@ class ChatPage:
             self._leave_task = None
         elif self.name is not None:
             try:
-                self.name = await self.service.join(self.session_id, self.name)
+                self.name = await self.service.join(
+                    self.room, self.session_id, self.name, self.person_id
+                )
             except Rejected:
                 self.name = None
                 self.page.show_dialog(self.join_dialog)
-        missed = self.feed.caught_up(await self.service.history_after(self.feed.last_seq))
+        if self.shared is None and self.private is None:  # not joined: no room shown to catch up
+            await self.outage_copy.write_now()
+            return
+        missed = self.feed.caught_up(
+            await self.service.history_after(
+                self.room, self.feed.last_seq, session_id=self.session_id
+            )
+        )
         self._append_events([MessagePosted(m) for m in missed])
-        self._on_online(OnlineChanged(self.service.online()))
+        self._on_online(OnlineChanged(self.room, self.service.online(self.room)))
         self._flush()
+        await self.outage_copy.write_now()
 
     async def _on_close(self, e: ft.Event) -> None:
         self.service.disconnect(self.session_id)
+        self.outage_copy.stop()
+        await self.leave_room(ended=True)
+
+    async def leave_room(self, ended: bool = False) -> None:
+        """Stop showing this room in the tab: no more of its events, and out of its presence.
+
+        Unless `ended` (the tab is gone), the tab moves to another room: nobody is told.
+        """
+        self.page.pubsub.unsubscribe_topic(room_topic(self.room))
+        self.notice.close()
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
         if self.shared is not None:
-            self.shared.stop_showing_in(self)
-        self.shared_view.everyone.remove(self.page)
+            self.shared.stop_showing_in(self, self.page)
+        self.shared_room.everyone.remove(self.page)
         if self._leave_task is not None:
             self._leave_task.cancel()
-        await self.service.leave(self.session_id)
+            self._leave_task = None
+        await self.service.leave(self.room, self.session_id, ended=ended, moving=not ended)
 
     # ---- rendering
 
-    async def _on_event(self, event: RoomEvent) -> None:
+    async def _on_event(self, topic: str, event: RoomEvent) -> None:
         self._append_events(self.feed.take(event))
         self._schedule_flush()
 
     def _append_events(self, events: list[RoomEvent]) -> None:
         for event in events:
-            self._handlers[type(event)](event)
+            self._routes(event)
 
     def _on_message(self, event: MessagePosted | MessageChanged) -> None:
+        if (
+            isinstance(event, MessagePosted)
+            and event.message.kind is not MessageKind.SYSTEM
+            and not self._is_own(event.message)
+        ):
+            self._follow_changed |= self.follow.message_arrived()
+            self._title_changed |= self.unread.message_arrived()
         if self.private is None:
-            if not (isinstance(event, MessagePosted) and self._is_own(event.message)):
+            own = isinstance(event, MessagePosted) and self._is_own(event.message)
+            if not (own or self._mentions_me(event.message)):
                 return  # the shared conversation renders it, once for every tab showing it
-            self._go_private()  # posted under this tab's name elsewhere: styled as own here
+            # Posted under this tab's name elsewhere, or mentioning its person: styled here.
+            self._go_private()
+        assert self.private is not None  # shown privately, or made so just above
         self.private.apply(event)
 
     def _on_online(self, event: OnlineChanged) -> None:
         self._online = event.names
 
-    def _is_own(self, message: Message) -> bool:
-        return message.kind is MessageKind.CHAT and message.author == self.name
+    def _on_lock_changed(self, event: RoomLockChanged) -> None:
+        self.notice.lock_changed(event.locked)
 
-    def _row(self, message: Message, grouped: bool) -> ChatMessage:
-        is_bot = message.kind is MessageKind.BOT
+    def _on_muted(self, event: PersonMuted) -> None:
+        if event.person_id == self.person_id:
+            self.notice.muted(event.until)
+
+    def _is_own(self, message: Message) -> bool:
+        return (
+            message.kind is MessageKind.CHAT
+            and self.person_id is not None
+            and message.author_id == self.person_id
+        )
+
+    def _mentions_me(self, message: Message) -> bool:
+        return (
+            self.name is not None
+            and message.kind is not MessageKind.SYSTEM
+            and mentions(message.text, self.name)
+        )
+
+    def _row(self, message: Message, grouped: bool, starts_day: bool) -> ChatMessage:
         return ChatMessage(
             message,
             own=self._is_own(message),
             grouped=grouped,
+            starts_day=starts_day,
             tz=self._tz,
-            display_name=self.settings.bot_display_name if is_bot else None,
-            on_stop=self._stop_reply if is_bot else None,
-            on_link=self._open_link,
-            on_image=self._show_image,
+            display_name=message.shown_author(self.settings.bot_display_name),
+            on_stop=self._stop_reply if self._may_stop(message) else None,
+            on_delete=self._delete_message
+            if self.offers_delete and message.kind is not MessageKind.SYSTEM
+            else None,
+            on_link=self.open_link,
+            on_image=self.show_image,
+            on_copy=self.copy_text,
+            viewer=self.name,
         )
+
+    def _conversation_copy(self) -> str:
+        shown = self.private or self.shared
+        messages = shown.messages() if shown is not None else []
+        view = CopyView(self.room, self._tz, self.settings.bot_display_name, self._is_own)
+        return conversation_copy(messages, view)
+
+    def _may_stop(self, message: Message) -> bool:
+        """True for a reply still being written that this tab's person may stop."""
+        return (
+            message.kind is MessageKind.BOT
+            and not message.status.is_final
+            and self.service.may_stop(message, self.person_id, self.moderates)
+        )
+
+    def _may_stop_now(self, row: ChatMessage) -> bool:
+        """A reply this tab's (new) name may stop, shown without its Stop button."""
+        return not row.offers_stop and self._may_stop(row.message)
 
     def _go_private(self) -> MessageList:
         """Give this tab a conversation of its own, starting from what it shows now."""
         if self.private is None:
             shared, self.shared = self.shared, None
-            self.private = MessageList(self._row, self.settings.render_limit, self._load_earlier)
+            self.private = MessageList(
+                self._row, self.settings.render_limit, self.load_earlier, tz=self._tz
+            )
             if shared is not None:
-                shared.stop_showing_in(self)
+                shared.stop_showing_in(self, self.page)
                 self.private.prepend(shared.messages()[-OWN_VIEW_START_ROWS:])
                 self.feed.resume_after(shared.last_seq)
             self.conversation.controls = [self.private.root]
-            with _unless_tab_gone():
+            with unless_tab_gone():
                 self.conversation.update()
                 self.private.list_sent(freeze=True)
         return self.private
+
+    async def _on_lifecycle(self, e: ft.AppLifecycleStateChangeEvent) -> None:
+        ft.context.disable_auto_update()  # nothing on the page changes
+        if self.unread.lifecycle(e.state):
+            self._show_title()
+
+    def _show_title(self) -> None:
+        # A hidden tab builds no frames, so `page.title` would only change once the tab is
+        # seen again. A SharedPreferences write is handled at once, and our index.html
+        # sets the document's title from that key ("confab-title" script).
+        self._title_write = asyncio.ensure_future(
+            self.memory.set_quietly(TITLE_KEY, self.unread.title())
+        )
+
+    def _bring_latest_into_view(self) -> None:
+        # Not awaited: the tab answers the scroll request, and sending must not wait for that.
+        if self._scrolling is None or self._scrolling.done():
+            self._scrolling = asyncio.create_task(self.follow.bring_latest_into_view())
+
+    async def _scroll_to_end(self) -> None:
+        if self.private is not None:
+            view = self.private.view
+        else:
+            assert self.shared is not None  # a joined tab shows one or the other
+            view = self.shared.list.view
+        try:
+            await scroll_to_end_in(self.page, view)
+        except TimeoutError:
+            log.info("tab %s did not answer a scroll request", self.session_id)
+        except RuntimeError as exc:  # the session closed meanwhile
+            log.debug("scroll request to a closed tab: %r", exc)
 
     def _schedule_flush(self) -> None:
         # A tab that has been quiet updates at once; a busy one waits out FLUSH_INTERVAL,
@@ -285,7 +634,7 @@ class ChatPage:
             self._flush_handle.cancel()
             self._flush_handle = None
         self._last_flush = asyncio.get_running_loop().time()
-        with _unless_tab_gone():
+        with unless_tab_gone():
             conversation = self.private
             if conversation is not None:
                 if conversation.list_changed:
@@ -294,29 +643,15 @@ class ChatPage:
                     conversation.list_sent(freeze=True)
                 for control in conversation.take_changed():
                     control.update()
+            if self._follow_changed:
+                self._follow_changed = False
+                self.follow.button.update()
+            if self._title_changed:
+                self._title_changed = False
+                self._show_title()
+            self.outage_copy.changed()
             if self._online is not None:
-                self.chrome.show_online(self._online)  # the shared panel itself is sent once for all
+                self.chrome.show_online(
+                    self._online
+                )  # the shared panel itself is sent once for all
                 self._online = None
-
-
-@contextlib.contextmanager
-def _unless_tab_gone() -> Iterator[None]:
-    """Skip an update whose tab went away under it.
-
-    Flet raises RuntimeError for a destroyed session, and AttributeError
-    while a closing socket's send queue is being torn down.
-    """
-    try:
-        yield
-    except (RuntimeError, AttributeError) as exc:
-        log.debug("skipped an update for a closed session: %r", exc)
-
-
-def _client_timezone(page: ft.Page) -> timezone:
-    """The browser's zone, from the `tz` offset (minutes east of UTC) our index.html adds."""
-    # page.query is only parsed on a route change, so read the route the tab registered with.
-    try:
-        minutes = int(parse_qs(urlparse(page.route or "").query)["tz"][0])
-        return timezone(timedelta(minutes=minutes))
-    except (KeyError, ValueError, OverflowError):  # absent, not a number, or beyond ±24 h
-        return timezone.utc

@@ -34,4 +34,5 @@ class PresencePanel(ft.Container):
             bgcolor=avatar_color(name),
             radius=12,
         )
-        return ft.Row([avatar, ft.Text(name, selectable=True)], spacing=8)
+        # Plain text: a selectable Text is exposed to screen readers as an empty, disabled text box.
+        return ft.Row([avatar, ft.Text(name)], spacing=8)

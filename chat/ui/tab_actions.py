@@ -1,0 +1,25 @@
+"""TabActions: what a row shown in many tabs asks of the one tab whose person used it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import flet as ft
+
+
+class TabActions(Protocol):
+    """One tab's answers to what its person did on a row it may share with other tabs."""
+
+    session_id: str
+
+    async def open_link(self, url: str, page: ft.Page | None = None) -> None:
+        """Open `url` in this tab's browser (when it is safe to)."""
+
+    async def copy_text(self, text: str, page: ft.Page | None = None) -> None:
+        """Put `text` on this tab's clipboard."""
+
+    async def show_image(self, src: str, page: ft.Page | None = None) -> None:
+        """Show the picture at `src` large, in this tab."""
+
+    async def load_earlier(self, e: ft.Event) -> None:
+        """Page back through the room's history, in this tab only."""

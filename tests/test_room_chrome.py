@@ -1,0 +1,20 @@
+"""The frame around the conversation, without a browser."""
+
+from types import SimpleNamespace
+
+import flet as ft
+
+from chat.ui.presence_panel import PresencePanel
+from chat.ui.room_chrome import RoomChrome
+
+
+async def test_a_resize_before_the_page_is_laid_out_is_applied_not_an_error():
+    # A room switch makes a new frame, then awaits the store before laying the page out:
+    # a resize (a phone turned, a window dragged) can come in between.
+    page = SimpleNamespace(theme=None, dark_theme=None, drawer=None, appbar=None, on_resize=None, width=1280)
+    page.update = lambda: None
+    rooms = (ft.Column(), ft.Column())
+    chrome = RoomChrome(page, "# general", PresencePanel("bot"), memory=None, rooms=rooms)
+    await page.on_resize(SimpleNamespace(width=390))
+    assert chrome.rooms_button.visible and not chrome.side.visible
+    chrome.layout(ft.Column(), ft.Column())
