@@ -210,7 +210,30 @@ def wait_for_pattern(page, pattern: str, timeout: float = 20.0) -> re.Match:
 
 def _shows(seen: str, needles: tuple[str, ...], absent: tuple[str, ...]) -> bool:
     seen = _squeezed(seen)
-    return all(_squeezed(n) in seen for n in needles) and not any(_squeezed(a) in seen for a in absent)
+    return all(_read(_squeezed(n), seen) for n in needles) and not any(_squeezed(a) in seen for a in absent)
+
+
+def _read(needle: str, seen: str) -> bool:
+    """Whether OCR read `needle` in `seen`, forgiving a misread character in ten.
+
+    Tesseract now and then takes "#" for "+" or loses a letter against an
+    icon. Needles with digits (counts, times) must be read exactly, and so
+    must short ones.
+    """
+    if needle in seen:
+        return True
+    slack = 0 if any(c.isdigit() for c in needle) else len(needle) // 10
+    return slack > 0 and _edits_to_nearest_substring(needle, seen) <= slack
+
+
+def _edits_to_nearest_substring(needle: str, text: str) -> int:
+    # Sellers' algorithm: edit distance from `needle` to its best match anywhere in `text`.
+    row = [0] * (len(text) + 1)  # a match may start anywhere: no cost before it
+    for i, wanted in enumerate(needle, 1):
+        previous, row = row, [i] + [0] * len(text)
+        for j, got in enumerate(text, 1):
+            row[j] = min(previous[j - 1] + (wanted != got), previous[j] + 1, row[j - 1] + 1)
+    return min(row)
 
 
 def pixel(page, x: int, y: int) -> tuple[int, int, int]:
