@@ -159,7 +159,7 @@ def read_screen(page) -> str:
 
 
 def wait_for_text(
-    page, *needles: str, timeout: float = 20.0, absent: tuple[str, ...] = (), clip: dict | None = None
+    page, *needles: str, timeout: float = 30.0, absent: tuple[str, ...] = (), clip: dict | None = None
 ) -> str:
     """Read the tab until every needle is painted (and no `absent` text is); return the reading.
 

@@ -23,6 +23,7 @@ def test_a_deleted_message_becomes_a_tombstone_in_another_persons_tab(confab, co
     bob = open_confab(contexts(**SIZES["desktop"]), confab)
     join(bob, "Bob")
     say(bob, "Pineapple belongs on pizza")
+    wait_for_text(bob, "Pineapple belongs on pizza")  # posted, before looking at the other tab
     wait_for_text(ann, "Pineapple belongs on pizza")
     assert bob.get_by_role("button", name="Delete").count() == 0  # only moderators get it
     ann.bring_to_front()
