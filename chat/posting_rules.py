@@ -40,12 +40,18 @@ class PostingRules:
             }
         )
 
-    async def refresh(self) -> None:
-        """Read every lock, running mute and ban from the store."""
-        before = self._changes
+    async def refresh(self) -> frozenset[str]:
+        """Read every lock, running mute and ban from the store; the bans no event had told of.
+
+        Those come from outside the app (`confab admin ban`): each process cuts its
+        own tabs of theirs, whatever the bus.
+        """
+        before, known = self._changes, self._state
         state = await self._store.moderation_state(self._clock())
-        if self._changes == before:  # an event that arrived meanwhile is newer than this read
-            self._state = state
+        if self._changes != before:  # an event that arrived meanwhile is newer than this read
+            return frozenset()
+        self._state = state
+        return frozenset() if known is None else frozenset(state.banned - known.banned)
 
     def observe(self, event: object) -> None:
         """Take a moderation event from the bus (this process's or another's) into the state."""

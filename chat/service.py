@@ -21,6 +21,7 @@ from chat.domain import (
     MessageKind,
     MessagePosted,
     MessageStatus,
+    PersonBanned,
     StopRequested,
 )
 from chat.limits import BucketsByKey, take_from_all
@@ -113,7 +114,9 @@ class ChatService:
             self.relay.announce_presence(self.presence.expire())
             await self.relay.catch_up()
             with contextlib.suppress(StoreUnavailable):
-                await self.moderation.rules.refresh()  # what a lost bus event did not say
+                # What a lost bus event did not say, and bans from the command line.
+                for person_id in await self.moderation.rules.refresh():
+                    await self.relay.deliver(PersonBanned(person_id))
 
     async def _deliver(self, event: BusEvent) -> None:
         self.moderation.rules.observe(event)  # locks, mutes and bans hold here at once

@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from chat.cli import main
 from chat.names import name_key
 from tests.confab_harness import BrowserPrefs, Person, serve_confab
 from tests.test_room_switching import room_items, shown_room, shows
@@ -160,6 +161,22 @@ async def test_a_ban_cuts_the_live_tab_signs_the_browser_out_and_shows_in_the_au
         await ann.client.wait_for(lambda: "Moderation audit" in ann.lines(), timeout=5)
         assert any("Ann ban Frank: spam" in line for line in ann.lines())
         for person in (ann, frank, again):
+            assert person.client.errors == []
+            await person.close()
+
+
+async def test_a_ban_from_the_command_line_cuts_the_live_tab(bot_dir, tmp_path, monkeypatch):
+    async with serve_confab(bot_dir, tmp_path) as served:
+        ann = await Person.open(served.url)
+        await ann.join("Ann")
+        frank = await Person.open(served.url)
+        await frank.join("Frank")
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'confab.db'}")
+        assert await asyncio.to_thread(main, ["admin", "ban", "Frank"]) == 0  # another process's work
+        await frank.client.wait_for(lambda: "You were banned" in frank.lines(), timeout=10)
+        await frank.client.wait_for(lambda: frank.composer.get("disabled") is True)
+        assert "You were banned" not in ann.lines()
+        for person in (ann, frank):
             assert person.client.errors == []
             await person.close()
 
