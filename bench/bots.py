@@ -6,11 +6,11 @@
 Confab runs as its own process with three OpenAI-compatible bots from a bots file
 (bot1..bot3, models m1..m3), all aimed at one fake model server on loopback
 (tests/fake_openai.py), so the numbers measure Confab, not a model. Reply k's words
-are w<k>n0001 w<k>n0002 ...; a frame that shows a newer word of reply k is a frame of
-that reply. For each scenario and reply: frames/s per session (Confab sends at most
-CHAT_BOT_UPDATES_PER_SECOND, 8 by default, per reply), and the latency from the
-model's first token to each session's first frame showing it. Rounds alternate
-which scenario goes first, so drift in the machine's load hits both alike.
+are w<k>a0001 w<k>a0002 ... (a letter per scenario); a frame that shows a newer word
+of reply k is a frame of that reply. For each scenario and reply: frames/s per session
+(Confab sends at most CHAT_BOT_UPDATES_PER_SECOND, 8 by default, per reply), and the
+latency from the model's first token to each session's first frame showing it. Rounds
+alternate which scenario goes first, so drift in the machine's load hits both alike.
 Prints JSON and writes it to bench/results/bots.json.
 """
 
@@ -42,12 +42,14 @@ from bench.stats import percentile, rounded
 from tests.fake_openai import FakeOpenAI
 
 BOTS = 3
-WORD = re.compile(rb"w([1-9])n(\d{4})")
+SCENARIO_TAGS = "abcdefghijklmnopqrstuvwxyz"
+"""Each scenario's words carry their own letter: text of an earlier reply, re-sent when
+the list changes, must not count as this one's."""
 OUTPUT = ROOT / "bench" / "results" / "bots.json"
 
 
-def reply_text(bot: int, words: int) -> str:
-    return " ".join(f"w{bot}n{i:04d}" for i in range(1, words + 1))
+def reply_text(bot: int, words: int, tag: str) -> str:
+    return " ".join(f"w{bot}{tag}{i:04d}" for i in range(1, words + 1))
 
 
 def bots_file(model_url: str) -> str:
@@ -80,6 +82,8 @@ class PerModelTimedModel(FakeOpenAI):
 class ReplyWatch:
     """What one session saw: per reply, when each word first arrived and which frames advanced it."""
 
+    tag: str
+    """This scenario's letter: only words w<bot><tag><number> count."""
     first_seen: dict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
     reply_frames: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
     frames: list[float] = field(default_factory=list)
@@ -87,10 +91,10 @@ class ReplyWatch:
 
     def __call__(self, raw: bytes, received_at: float) -> None:
         self.frames.append(received_at)
-        if b"n0" not in raw:
+        if self.tag.encode() + b"0" not in raw:
             return
         newest: dict[int, int] = {}
-        for bot, number in WORD.findall(raw):
+        for bot, number in re.findall(rb"w([1-9])" + self.tag.encode() + rb"(\d{4})", raw):
             newest[int(bot)] = max(newest.get(int(bot), 0), int(number))
         for bot, number in newest.items():
             if number <= self.top[bot]:
@@ -101,16 +105,18 @@ class ReplyWatch:
             self.reply_frames[bot].append(received_at)
 
 
-async def scenario(server, model, sessions, bots: list[int], words: int, rate: float) -> dict:
+async def scenario(
+    server, model, sessions, bots: list[int], words: int, rate: float, tag: str
+) -> dict:
     """`bots` reply at once (each asked by its own session); what the sessions saw of each."""
     await settle(server)
     model.word_times.clear()
     for bot in bots:
-        model.reply(reply_text(bot, words), words_per_second=rate, model=f"m{bot}")
+        model.reply(reply_text(bot, words, tag), words_per_second=rate, model=f"m{bot}")
     watches = []
     for session in sessions:
         session.start_recording()
-        session.frame_hook = watch = ReplyWatch()
+        session.frame_hook = watch = ReplyWatch(tag)
         watches.append(watch)
     cpu_before = server.cpu_seconds()
     client_before = process_cpu_seconds()
@@ -220,6 +226,7 @@ async def run(settings: dict, work_dir: Path, log) -> dict:
                 order = ["one", "three"] if number % 2 == 0 else ["three", "one"]
                 done = {}
                 for name in order:
+                    tag = SCENARIO_TAGS[len(rounds) * 2 + len(done)]
                     bots = [1] if name == "one" else list(range(1, BOTS + 1))
                     log(
                         f"round {number + 1}: {len(bots)} bot(s) streaming to {len(sessions)} sessions"
@@ -231,6 +238,7 @@ async def run(settings: dict, work_dir: Path, log) -> dict:
                         bots,
                         settings["words"],
                         settings["words_per_second"],
+                        tag,
                     )
                     log("  " + json.dumps(done[name]["first_frame_after_first_token_ms"]))
                 rounds.append({"order": order, "one_bot": done["one"], "three_bots": done["three"]})
