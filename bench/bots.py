@@ -46,6 +46,8 @@ SCENARIO_TAGS = "abcdefghijklmnopqrstuvwxyz"
 """Each scenario's words carry their own letter: text of an earlier reply, re-sent when
 the list changes, must not count as this one's."""
 OUTPUT = ROOT / "bench" / "results" / "bots.json"
+SERVER_START_WAIT = 300.0
+"""Seconds Confab may take to start: the machine is shared, and may be very busy."""
 
 
 def reply_text(bot: int, words: int, tag: str) -> str:
@@ -215,7 +217,7 @@ async def run(settings: dict, work_dir: Path, log) -> dict:
         model.base_url,
         CHAT_BOTS_FILE=str(bots_path),
         CHAT_BOT_MENTIONS_PER_MINUTE="1000",
-    ).start()
+    ).start(timeout=SERVER_START_WAIT)
     rounds: list[dict] = []
     try:
         sessions = await open_sessions(
