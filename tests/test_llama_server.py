@@ -15,6 +15,7 @@ import pytest
 
 from chat.bot.answer_stream import AnswerStream
 from chat.bot.openai import OpenAIBrain
+from chat.bot.openai_errors import explain
 from chat.bot.provider import BrainError, StreamReport, Turn
 from chat.config import Settings
 from chat.domain import MessageStatus
@@ -100,11 +101,35 @@ async def test_a_reply_cut_by_max_tokens_ends_with_the_length_stop_reason(server
     assert 1 <= len(pieces) <= 6
 
 
+TOO_LONG = (
+    "The model server ended the reply before its first word. If the conversation is "
+    "long, it may not fit the model's context window: lower context_tokens."
+)
+"""llama_cpp.server 0.3.36, streaming, answers 200, then ends the stream when the prompt
+exceeds its window: the reason reaches only its log ("Requested tokens (N) exceed context
+window of 512"). Asked without streaming it answers 400 context_length_exceeded."""
+
+
 async def test_a_room_longer_than_the_context_window_is_said_in_words(server):
     long = [Turn("user", "Tell me more about this, please. " * 300)]
     with pytest.raises(BrainError) as failed:
         await stream_of(brain_for(server), long)
-    assert str(failed.value) == (
+    assert str(failed.value) == TOO_LONG
+    assert "exceed context window of 512" in server.log_path.read_text(errors="replace")
+
+
+async def test_without_streaming_the_server_says_why_and_confab_words_it(server):
+    client = openai.AsyncOpenAI(base_url=server.base_url, api_key="not-needed", max_retries=0)
+    try:
+        with pytest.raises(openai.BadRequestError) as refused:
+            await client.chat.completions.create(
+                model=ALIAS,
+                messages=[{"role": "user", "content": "Tell me more about this, please. " * 300}],
+                max_tokens=8,
+            )
+    finally:
+        await client.close()
+    assert explain(refused.value, model=ALIAS, api_key="") == (
         f"The conversation is too long for the model's context window ({N_CTX:,} tokens). "
         "Lower context_tokens or max_tokens (in the bots file, or CHAT_BOT_CONTEXT_TOKENS "
         "and CHAT_BOT_MAX_TOKENS)."
@@ -131,7 +156,7 @@ async def test_in_the_room_people_get_the_answer_and_the_context_error(server, t
         await alice.say("@bot " + "Tell me more about this, please. " * 110)  # about 900 tokens
         _, failed = await final_replies(served, 2, timeout=300)
         assert failed.status is MessageStatus.FAILED
-        words = "The conversation is too long for the model's context window (512 tokens)."
+        words = "The model server ended the reply before its first word."
         for person in (alice, bob):
             await person.client.wait_for(
                 lambda p=person: any(words in line for line in p.lines()), timeout=60

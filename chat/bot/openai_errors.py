@@ -22,6 +22,11 @@ _SECRET_PATTERNS = (
 class ReplyCutOff(Exception):
     """The stream ended before the model said it was finished."""
 
+    def __init__(self, *, said_a_word: bool = True) -> None:
+        super().__init__()
+        self.said_a_word = said_a_word
+        """False when the stream ended before its first word (and its first thought)."""
+
 
 def seconds(value: float) -> str:
     """A duration for people: 30 -> "30 s", 0.5 -> "0.5 s"."""
@@ -101,6 +106,12 @@ def explain(error: BaseException, *, model: str, api_key: str) -> str:
         return _explain_status(error, model=model, api_key=api_key)
     if isinstance(error, openai.APITimeoutError):
         return "The model server did not answer in time."
+    if isinstance(error, ReplyCutOff) and not error.said_a_word:
+        # llama.cpp's server, streaming, reports a context overflow only in its own log.
+        return (
+            "The model server ended the reply before its first word. If the conversation is "
+            "long, it may not fit the model's context window: lower context_tokens."
+        )
     if isinstance(error, ReplyCutOff):
         return "The reply was cut off before the model finished. Try again."
     if isinstance(error, openai.APIConnectionError):
