@@ -104,7 +104,8 @@ class Confab:
 
     def _bot(self, spec: BotSpec) -> Bot:
         seen_by_bot = bot_settings(self.settings, spec)
-        return Bot(self.service, choose_brain(seen_by_bot), self.images, seen_by_bot, spec)
+        brain = choose_brain(seen_by_bot, spec)
+        return Bot(self.service, brain, self.images, seen_by_bot, spec)
 
     def _in_background(self, coroutine) -> None:
         task = asyncio.create_task(coroutine)

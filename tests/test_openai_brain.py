@@ -247,6 +247,22 @@ async def test_drop_before_the_first_word_is_retried(fake_openai, make_brain):
 
 
 @pytest.mark.asyncio
+async def test_a_stream_that_ends_before_its_first_word_says_the_context_may_not_fit(
+    fake_openai, make_brain
+):
+    # What llama.cpp's server does, streaming, when the prompt exceeds its window.
+    fake_openai.cut_off(after_words=0, clean=True)
+
+    outcome = await collect(make_brain(bot_max_retries=0))
+
+    assert outcome.pieces == []
+    assert assert_presentable(outcome.error) == (
+        "The model server ended the reply before its first word. If the conversation is "
+        "long, it may not fit the model's context window: lower context_tokens."
+    )
+
+
+@pytest.mark.asyncio
 async def test_unreachable_server_is_explained_without_its_address(make_brain, caplog):
     # A bound socket that never listens: connecting to it is refused, and nobody else can take the port.
     with socket.socket() as closed:

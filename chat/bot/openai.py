@@ -169,6 +169,7 @@ class OpenAIBrain:
             idle=settings.bot_idle_timeout,
         )
         finished = False
+        said = False
         inline = ThinkSplitter()
         try:
             while True:
@@ -183,6 +184,7 @@ class OpenAIBrain:
                 for choice in chunk.choices:
                     delta = choice.delta
                     if delta is not None:
+                        said = said or bool(delta.content or _reasoning_of(delta))
                         thought = _reasoning_of(delta)
                         if thought:
                             report.think(thought)
@@ -201,7 +203,7 @@ class OpenAIBrain:
         finally:
             await stream.close()
         if not finished:
-            raise ReplyCutOff()
+            raise ReplyCutOff(said_a_word=said)
 
     async def _limit(
         self, awaitable: Awaitable[T], deadline: _Deadline, *, idle: float | None

