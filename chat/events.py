@@ -59,6 +59,7 @@ def message_to_body(message: Message) -> Body:
     """A message as JSON-ready data."""
     data = asdict(message)
     data["created_at"] = message.created_at.isoformat()
+    data["edited_at"] = message.edited_at.isoformat() if message.edited_at else None
     return data
 
 
@@ -68,6 +69,10 @@ def message_from_body(data: Body) -> Message:
         **{
             **data,
             "created_at": datetime.fromisoformat(data["created_at"]),
+            # A process from before edits sends none.
+            "edited_at": datetime.fromisoformat(data["edited_at"])
+            if data.get("edited_at")
+            else None,
             "kind": MessageKind(data["kind"]),
             "status": MessageStatus(data["status"]),
         }
