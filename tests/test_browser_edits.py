@@ -1,0 +1,80 @@
+"""Edit and delete one's own message in Debian's Chromium, read in another person's tab by OCR."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_fixtures import (  # noqa: F401  (fixtures)
+    SIZES,
+    bot_dir,
+    browser,
+    confab,
+    contexts,
+    playwright,
+)
+from tests.browser_support import (
+    artifacts_dir,
+    enter_text,
+    join,
+    open_confab,
+    say,
+    wait_for_text,
+)
+
+pytestmark = pytest.mark.browser
+
+EDIT_FIELD = 'textarea[aria-label="Edit your message"]'
+
+
+def open_own_menu(page) -> None:
+    page.bring_to_front()
+    page.get_by_role("button", name="Message actions").last.click()
+
+
+@pytest.mark.parametrize("author_size, reader_size", [("phone", "desktop"), ("desktop", "phone")])
+def test_an_edit_and_a_deletion_show_in_another_persons_tab(
+    confab, contexts, author_size, reader_size
+):
+    shots = artifacts_dir()
+    ann = open_confab(contexts(**SIZES[author_size]), confab)
+    join(ann, "Ann")
+    bob = open_confab(contexts(**SIZES[reader_size]), confab)
+    join(bob, "Bob")
+    say(ann, "The meeting is on Monday")
+    wait_for_text(bob, "meeting is on Monday")
+    assert bob.get_by_role("button", name="Message actions").count() == 0  # not his message
+
+    open_own_menu(ann)
+    ann.get_by_role("menuitem", name="Edit").click()
+    ann.wait_for_selector(EDIT_FIELD, timeout=10_000)
+    wait_for_text(ann, "Edit message", "Save")
+    ann.screenshot(path=str(shots / f"edits-dialog-{author_size}.png"))
+    enter_text(ann, EDIT_FIELD, "The meeting is on Tuesday")  # Enter saves
+    ann.wait_for_selector(EDIT_FIELD, state="detached", timeout=10_000)
+    wait_for_text(bob, "meeting is on Tuesday", "edited", absent=("Monday",))
+    bob.screenshot(path=str(shots / f"edits-edited-{reader_size}.png"))
+    wait_for_text(ann, "meeting is on Tuesday", "edited", absent=("Monday",))
+    ann.screenshot(path=str(shots / f"edits-edited-own-{author_size}.png"))
+
+    # Escape cancels: the dialog goes and nothing changes.
+    open_own_menu(ann)
+    ann.get_by_role("menuitem", name="Edit").click()
+    ann.wait_for_selector(EDIT_FIELD, timeout=10_000)
+    ann.click(EDIT_FIELD)
+    ann.keyboard.insert_text(" or Wednesday")
+    ann.keyboard.press("Escape")
+    ann.wait_for_selector(EDIT_FIELD, state="detached", timeout=10_000)
+    wait_for_text(bob, "meeting is on Tuesday", absent=("Wednesday",))
+
+    say(ann, "Sorry, wrong room")
+    wait_for_text(bob, "wrong room")
+    open_own_menu(ann)
+    ann.get_by_role("menuitem", name="Delete").click()
+    ann.get_by_role("button", name="Delete").click()  # asked first: it cannot be undone
+    wait_for_text(bob, "message deleted", absent=("wrong room", "moderator"))
+    bob.screenshot(path=str(shots / f"edits-deleted-{reader_size}.png"))
+    wait_for_text(ann, "message deleted", absent=("wrong room",))
+    ann.screenshot(path=str(shots / f"edits-deleted-own-{author_size}.png"))
+
+    bob.reload(wait_until="load")  # history keeps both
+    wait_for_text(bob, "meeting is on Tuesday", "edited", "message deleted", absent=("Monday",))
