@@ -7,6 +7,7 @@ from tests.confab_harness import Person, serve_confab
 pytestmark = pytest.mark.asyncio
 
 EDITED = "(edited)"
+VERSIONS = "edited · earlier versions"
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,22 @@ async def test_an_edit_is_seen_live_in_another_session_and_after_a_reload(bot_di
         await later.join("Cleo")
         await later.sees("lunch at one?")
         assert EDITED in later.lines() and "lunch at noon?" not in later.bodies()
+
+        # Ann, the first to join, is an admin: with her tools shown she reads the earlier text.
+        assert ann.client.find("TextButton", content=VERSIONS) == []
+        toggle = [
+            item
+            for item in ann.client.find("PopupMenuItem")
+            if item.get("content") == "Show or hide Delete on messages"
+        ]
+        await ann.client.click(toggle[0])
+        button = await ann.client.wait_for(
+            lambda: ann.client.find("TextButton", content=VERSIONS), timeout=5
+        )
+        await ann.client.click(button[0])
+        await ann.client.wait_for(lambda: "lunch at noon?" in ann.lines(), timeout=5)
+        assert "Earlier versions" in ann.lines()
+        assert bob.client.find("TextButton", content=VERSIONS) == []  # not a moderator
         for person in (ann, bob, later):
             assert person.client.errors == []
             await person.close()
