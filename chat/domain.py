@@ -124,6 +124,15 @@ class MessageChanged:
     message: Message
 
 
+@dataclass(frozen=True, slots=True)
+class RegenerateRequested:
+    """Who asked for bot reply `message_id` wants it written again; it was reopened, empty, in place."""
+
+    room: str
+    message_id: str
+    by_id: str
+
+
 EVERY_ROOM = "*"
 """The presence "room" of a participant that is in every room at once (the bot)."""
 
@@ -240,9 +249,16 @@ BusEvent = (
     | MessageChanged
     | PresenceSnapshot
     | StopRequested
+    | RegenerateRequested
     | RoomCreated
     | ModerationEvent
 )
 RoomEvent = (
-    MessagePosted | MessageChanged | OnlineChanged | StopRequested | RoomCreated | ModerationEvent
+    MessagePosted
+    | MessageChanged
+    | OnlineChanged
+    | StopRequested
+    | RegenerateRequested
+    | RoomCreated
+    | ModerationEvent
 )

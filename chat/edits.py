@@ -12,10 +12,18 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from chat.config import Settings
-from chat.domain import BusEvent, Message, MessageChanged, MessageKind, utc_now
+from chat.domain import (
+    BusEvent,
+    Message,
+    MessageChanged,
+    MessageKind,
+    RegenerateRequested,
+    utc_now,
+)
 from chat.limits import BucketsByKey
 from chat.message_versions import MessageVersion
 from chat.moderation import Moderation
+from chat.permissions import ASKED_BY, ASKED_BY_ID
 from chat.rules import Rejected, TooFast, clean_message
 from chat.store.base import Store
 from chat.store_words import when_store_down
@@ -50,8 +58,10 @@ class Edits:
         moderation: Moderation,
         check_member: CheckMember,
         clock: Callable[[], datetime] = utc_now,
+        node: str = "",
     ):
         self._settings = settings
+        self._node = node
         self._store = store
         self._publish = publish
         self._moderation = moderation
@@ -111,6 +121,49 @@ class Edits:
         log.info("%s deleted their message %s in %s", person_id, message_id, room)
         await self._publish(MessageChanged(tombstone))
         return tombstone
+
+    def asked_for(self, reply: Message, person_id: str | None) -> bool:
+        """True when `person_id` asked for bot reply `reply` (whatever its state now)."""
+        return (
+            person_id is not None
+            and reply.kind is MessageKind.BOT
+            and reply.meta.get(ASKED_BY_ID) == person_id
+        )
+
+    def may_regenerate(self, reply: Message, person_id: str | None) -> bool:
+        """True when `person_id` asked for bot reply `reply` and it is finished (or failed)."""
+        return self.asked_for(reply, person_id) and reply.status.is_final and not reply.is_deleted
+
+    @_store_must_answer
+    async def regenerate(self, room: str, message_id: str, person_id: str | None) -> Message:
+        """Have the bot write reply `message_id` again, in place; only who asked for it may."""
+        await self._check_member(room, person_id)
+        reply = await self._store.get_message(message_id)
+        if reply is None or reply.room != room or reply.kind is not MessageKind.BOT:
+            raise Rejected("That reply is not in this room any more.")
+        if not reply.status.is_final:
+            raise Rejected("This reply is still being written.")
+        if not self.may_regenerate(reply, person_id):
+            asker = reply.meta.get(ASKED_BY)
+            raise Rejected(
+                f"Only {asker}, who asked, can regenerate this reply."
+                if asker
+                else "This reply cannot be regenerated."
+            )
+        await self._moderation.check_may_post(room, person_id)
+        assert person_id is not None  # may_regenerate checked it
+        wait = self._rate.take(f"person:{person_id}")
+        if wait > 0:
+            raise TooFast(f"Slow down a little: you can regenerate in {wait:.1f} s.", wait)
+        # This process's bot writes it: the same process answers a mention (chat.bot.bot).
+        kept = ("reply_to", ASKED_BY, ASKED_BY_ID, "display_name")
+        meta = {k: v for k, v in reply.meta.items() if k in kept} | {"node": self._node}
+        reopened = await self._store.reopen_reply(message_id, person_id, self._clock(), meta)
+        if reopened is None:
+            raise Rejected("This reply is being written again already.")
+        await self._publish(MessageChanged(reopened))
+        await self._publish(RegenerateRequested(room, message_id, person_id))
+        return reopened
 
     @_store_must_answer
     async def versions(

@@ -23,6 +23,7 @@ from chat.domain import (
     PersonBanned,
     PersonMuted,
     PresenceSnapshot,
+    RegenerateRequested,
     Room,
     RoomCreated,
     RoomKind,
@@ -146,6 +147,13 @@ _declare(
         lambda d: StopRequested(
             d["room"], d["message_id"], d["by"], d.get("by_id"), bool(d.get("by_moderator"))
         ),
+    )
+)
+_declare(
+    EventType(
+        RegenerateRequested,
+        lambda e: {"room": e.room, "message_id": e.message_id, "by_id": e.by_id},
+        lambda d: RegenerateRequested(d["room"], d["message_id"], d["by_id"]),
     )
 )
 _declare(

@@ -72,7 +72,14 @@ class ChatService:
         """Rooms: creating them, who may see them, invitations."""
         self.moderation = Moderation(settings, store, self._publish, self._announce)
         """Deleting, muting, removing, locking, banning; the checks before each post."""
-        self.edits = Edits(settings, store, self._publish, self.moderation, self.directory.check)
+        self.edits = Edits(
+            settings,
+            store,
+            self._publish,
+            self.moderation,
+            self.directory.check,
+            node=self.node,
+        )
         """Edits and deletions by a message's author; earlier versions, for moderators."""
         self._post_lock = asyncio.Lock()
         # Send limits follow the person and the address, so rejoining or renaming resets nothing.

@@ -132,7 +132,7 @@ def test_tab_walks_every_control_in_reading_order_with_a_visible_focus_ring(busy
         above = ["Rooms", "3 online", THEME, "Load earlier messages"]
     else:
         above = [API, THEME, "New room", "Load earlier messages", "Direct message", "# general"]
-    order = [*above, "Stop", "Copy code", WRITE, "Send message"]
+    order = [*above, "Message actions", "Stop", "Copy code", WRITE, "Send message"]  # Bob asked
     bob.bring_to_front()  # Alice's tab was in front to write
     _click_into_composer(bob)
     bob.mouse.move(5, 795)  # beside the composer: no hover highlight anywhere

@@ -20,5 +20,13 @@ class EditsStore(Protocol):
         None if the message is unknown or a tombstone (a deleted message stays deleted).
         """
 
+    async def reopen_reply(
+        self, message_id: str, by: str, at: datetime, meta: dict[str, str]
+    ) -> Message | None:
+        """Empty a finished bot reply to write it again (status streaming, `meta`), keeping its text.
+
+        None unless it is a finished, undeleted bot reply: of two at once, one reopens it.
+        """
+
     async def message_versions(self, message_id: str) -> list[MessageVersion]:
         """The earlier texts of a message, oldest first (empty if it was never edited)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -48,6 +49,22 @@ _EDIT = f"""
     WHERE id IN (SELECT id FROM old) RETURNING {COLUMNS}
 """
 
+# The same, for a finished bot reply written again: emptied, streaming, its text kept.
+_REOPEN = f"""
+    WITH old AS (
+        SELECT id, text, COALESCE(edited_at, created_at) AS written_at, version_count
+        FROM messages
+        WHERE id = $1 AND kind = 'bot' AND status != 'streaming' AND deleted_by IS NULL
+        FOR UPDATE
+    ), kept AS (
+        INSERT INTO message_versions ({VERSION_COLUMNS})
+        SELECT id, version_count + 1, text, written_at, $2, $3 FROM old
+    )
+    UPDATE messages SET text = '', status = 'streaming', meta = $4::jsonb, edited_at = $2,
+        version_count = messages.version_count + 1
+    WHERE id IN (SELECT id FROM old) AND messages.status != 'streaming' RETURNING {COLUMNS}
+"""
+
 T = TypeVar("T")
 
 
@@ -63,6 +80,17 @@ class PostgresEdits:
         row = await self._run(
             "save the edit",
             lambda conn: conn.fetchrow(_EDIT, message_id, text, at, edited_by),
+        )
+        return row_to_message(row) if row is not None else None
+
+    async def reopen_reply(
+        self, message_id: str, by: str, at: datetime, meta: dict[str, str]
+    ) -> Message | None:
+        row = await self._run(
+            "reopen the reply",
+            lambda conn: conn.fetchrow(
+                _REOPEN, message_id, at, by, json.dumps(meta, sort_keys=True)
+            ),
         )
         return row_to_message(row) if row is not None else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 
@@ -56,6 +57,13 @@ _EDIT = f"""
 """
 
 
+_REOPEN = f"""
+    UPDATE messages SET text = '', status = 'streaming', meta = ?, edited_at = ?, edited_by = ?
+    WHERE id = ? AND kind = 'bot' AND status != 'streaming' AND deleted_by IS NULL
+    RETURNING {COLUMNS}
+"""
+
+
 class SQLiteEdits:
     """EditsStore over SQLiteStore's connection."""
 
@@ -72,6 +80,18 @@ class SQLiteEdits:
                 row = await cursor.fetchone()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"could not save the edit: {exc}") from exc
+        return row_to_message(row) if row is not None else None
+
+    async def reopen_reply(
+        self, message_id: str, by: str, at: datetime, meta: dict[str, str]
+    ) -> Message | None:
+        try:
+            async with self._connection().execute(
+                _REOPEN, (json.dumps(meta, sort_keys=True), at.timestamp(), by, message_id)
+            ) as cursor:
+                row = await cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"could not reopen the reply: {exc}") from exc
         return row_to_message(row) if row is not None else None
 
     async def message_versions(self, message_id: str) -> list[MessageVersion]:

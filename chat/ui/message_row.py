@@ -14,7 +14,7 @@ from chat.flet_internals import freeze, thaw, thawed
 from chat.ui.look import avatar_color, initials
 from chat.ui.markdown_safety import mentions, render
 from chat.ui.message_body import MENTION_BAR, MENTION_TINT, markdown_body
-from chat.ui.own_message import edited_mark, own_menu
+from chat.ui.own_message import edited_mark, own_menu, regenerate_button
 from chat.ui.row_text import (
     INTEGRATION_MARK,
     accessible_name,
@@ -100,6 +100,8 @@ class ChatMessage(ft.Container):
         on_edit: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
         on_delete_own: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
         on_versions: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
+        # Given only to who asked for a bot reply that has ended.
+        on_regenerate: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
         shared: bool = False,
         viewer: str | None = None,
         starts_day: bool = False,
@@ -119,6 +121,7 @@ class ChatMessage(ft.Container):
         self._on_copy = on_copy
         self._on_delete = on_delete
         self._on_edit, self._on_delete_own, self._on_versions = on_edit, on_delete_own, on_versions
+        self._on_regenerate = on_regenerate
         self.viewer = viewer
         """The name of the one person this row is shown to (None for a shared row)."""
         self.mentions_viewer = self._mentions_viewer(message)
@@ -399,6 +402,8 @@ class ChatMessage(ft.Container):
                     on_click=self._tap_stop,
                 )
             )
+        if self._on_regenerate is not None and status.is_final:
+            parts.append(regenerate_button(self._tap_regenerate))
         if self.offers_delete:
             parts.append(self._delete_button())
         return ft.Row(parts, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
@@ -406,7 +411,11 @@ class ChatMessage(ft.Container):
     def _done_footer(self) -> ft.Control | None:
         parts: list[ft.Control] = []
         if self.message.is_edited:
-            parts.append(edited_mark(self._tap_versions if self._on_versions else None))
+            parts.append(
+                edited_mark(self.message, self._tap_versions if self._on_versions else None)
+            )
+        if self._on_regenerate is not None and not self.message.is_deleted:
+            parts.append(regenerate_button(self._tap_regenerate))
         if self._on_edit and self._on_delete_own and not self.message.is_deleted:
             parts.append(own_menu(self._tap_edit, self._tap_delete_own))
         if self.offers_delete:
@@ -454,6 +463,10 @@ class ChatMessage(ft.Container):
     async def _tap_delete_own(self, e: ft.Event) -> None:
         if self._on_delete_own is not None:
             await self._on_delete_own(self.message, e.page)
+
+    async def _tap_regenerate(self, e: ft.Event) -> None:
+        if self._on_regenerate is not None:
+            await self._on_regenerate(self.message, e.page)
 
     async def _tap_versions(self, e: ft.Event) -> None:
         if self._on_versions is not None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import flet as ft
 
-from chat.domain import Message
+from chat.domain import Message, MessageKind
 from chat.edits import Edits
 from chat.message_versions import MessageVersion
 from chat.rules import Rejected
@@ -28,10 +28,16 @@ Tap = Callable[[ft.Event], Awaitable[Any]]
 Show = Callable[[ft.DialogControl], None]
 
 
-def edited_mark(on_versions: Tap | None) -> ft.Control:
+REGENERATE = "Regenerate"
+REGENERATED_MARK = "regenerated"
+"""Said under a bot reply written again (its earlier text is a version, as an edit's is)."""
+
+
+def edited_mark(message: Message, on_versions: Tap | None) -> ft.Control:
     """ "(edited)" under an edited message; a button to its earlier versions for a moderator."""
     if on_versions is None:
-        return ft.Text(f"({EDITED_MARK})", size=11, italic=True, color=ft.Colors.ON_SURFACE_VARIANT)
+        word = REGENERATED_MARK if message.kind is MessageKind.BOT else EDITED_MARK
+        return ft.Text(f"({word})", size=11, italic=True, color=ft.Colors.ON_SURFACE_VARIANT)
     return ft.TextButton(
         VERSIONS,
         icon=ft.Icon(ft.Icons.HISTORY, size=14),
@@ -49,6 +55,16 @@ def own_menu(on_edit: Tap, on_delete: Tap) -> ft.Control:
             ft.PopupMenuItem(EDIT, icon=ft.Icons.EDIT_OUTLINED, on_click=on_edit),
             ft.PopupMenuItem(DELETE, icon=ft.Icons.DELETE_OUTLINE, on_click=on_delete),
         ],
+    )
+
+
+def regenerate_button(on_regenerate: Tap) -> ft.Control:
+    """Under a finished or failed bot reply, for who asked: have it written again, in place."""
+    return ft.TextButton(
+        REGENERATE,
+        icon=ft.Icon(ft.Icons.REFRESH, size=16),
+        tooltip="Write this reply again (the earlier one is kept for moderators)",
+        on_click=on_regenerate,
     )
 
 
@@ -194,6 +210,16 @@ class MessageEditing:
             return await self._edits.delete(self.room, message.id, self._person_id())
 
         self._show(DeleteDialog(delete, self._show))
+
+    def offers_regenerate(self, message: Message) -> bool:
+        """True when this tab's person asked for bot reply `message` (the row shows Regenerate once it ends)."""
+        return self._edits.asked_for(message, self._person_id())
+
+    async def regenerate(self, message: Message, page: ft.Page | None = None) -> None:
+        try:
+            await self._edits.regenerate(self.room, message.id, self._person_id())
+        except Rejected as refusal:
+            self._show(ft.SnackBar(ft.Text(str(refusal))))
 
     async def versions(self, message: Message, page: ft.Page | None = None) -> None:
         try:

@@ -554,6 +554,9 @@ class ChatPage:
             on_edit=self.editing.edit if self.editing.offers(message) else None,
             on_delete_own=self.editing.delete if self.editing.offers(message) else None,
             on_versions=self.editing.versions if self.offers_delete else None,
+            on_regenerate=self.editing.regenerate
+            if self.editing.offers_regenerate(message)
+            else None,
             on_link=self.open_link,
             on_image=self.show_image,
             on_copy=self.copy_text,
