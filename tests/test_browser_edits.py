@@ -33,7 +33,10 @@ def open_own_menu(page) -> None:
 
 @pytest.mark.parametrize("author_size, reader_size", [("phone", "desktop"), ("desktop", "phone")])
 def test_an_edit_and_a_deletion_show_in_another_persons_tab(
-    confab, contexts, author_size, reader_size
+    confab,  # noqa: F811
+    contexts,  # noqa: F811
+    author_size,
+    reader_size,
 ):
     shots = artifacts_dir()
     ann = open_confab(contexts(**SIZES[author_size]), confab)

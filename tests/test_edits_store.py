@@ -15,7 +15,7 @@ pytestmark = pytest.mark.asyncio
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
-async def test_an_edit_changes_the_text_in_place_and_keeps_the_old_one(store):
+async def test_an_edit_changes_the_text_in_place_and_keeps_the_old_one(store):  # noqa: F811
     first = await store.add_message(Draft("general", "Alice", "helo", author_id="p-alice"))
     after = await store.add_message(Draft("general", "Bob", "hi", author_id="p-bob"))
     assert first.edited_at is None and not first.is_edited
@@ -37,7 +37,7 @@ async def test_an_edit_changes_the_text_in_place_and_keeps_the_old_one(store):
     assert await store.message_versions(after.id) == []
 
 
-async def test_each_edit_keeps_the_text_before_it_with_its_times(store):
+async def test_each_edit_keeps_the_text_before_it_with_its_times(store):  # noqa: F811
     message = await store.add_message(Draft("general", "Alice", "one", author_id="p-alice"))
     later = NOW + timedelta(minutes=5)
     await store.edit_message(message.id, "two", "p-alice", NOW)
@@ -50,7 +50,7 @@ async def test_each_edit_keeps_the_text_before_it_with_its_times(store):
     ]
 
 
-async def test_concurrent_edits_each_keep_a_version(store):
+async def test_concurrent_edits_each_keep_a_version(store):  # noqa: F811
     message = await store.add_message(Draft("general", "Alice", "v0", author_id="p-alice"))
     texts = [f"v{i}" for i in range(1, 6)]
     await asyncio.gather(
@@ -67,7 +67,7 @@ async def test_concurrent_edits_each_keep_a_version(store):
     assert sorted([v.text for v in versions] + [current.text]) == ["v0", *texts]
 
 
-async def test_a_tombstone_or_an_unknown_message_cannot_be_edited(store):
+async def test_a_tombstone_or_an_unknown_message_cannot_be_edited(store):  # noqa: F811
     message = await store.add_message(Draft("general", "Alice", "oops", author_id="p-alice"))
     tombstone = await store.delete_message(message.id, "p-alice")
     assert tombstone is not None and tombstone.deleted_by_author
@@ -77,5 +77,5 @@ async def test_a_tombstone_or_an_unknown_message_cannot_be_edited(store):
     assert await store.edit_message("no-such-message", "x", "p-alice", NOW) is None
 
 
-async def test_the_migration_is_recorded(store):
+async def test_the_migration_is_recorded(store):  # noqa: F811
     assert "0018_edits" in await store.applied_migrations()

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.asyncio
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
-async def test_a_finished_reply_reopens_once_empty_and_streaming_with_its_text_kept(store):
+async def test_a_finished_reply_reopens_once_empty_and_streaming_with_its_text_kept(store):  # noqa: F811
     question = await store.add_message(Draft("general", "Alice", "@bot hi", author_id="p-alice"))
     draft = Draft("general", "bot", "", kind=MessageKind.BOT, status=MessageStatus.STREAMING)
     reply = await store.add_message(draft)
