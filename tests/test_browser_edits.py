@@ -59,6 +59,16 @@ def test_an_edit_and_a_deletion_show_in_another_persons_tab(
     wait_for_text(ann, "meeting is on Tuesday", "edited", absent=("Monday",))
     ann.screenshot(path=str(shots / f"edits-edited-own-{author_size}.png"))
 
+    # Ann, the first to join, is an admin: with her tools shown she reads the earlier text.
+    ann.get_by_role("button", name="Moderate").click()
+    ann.get_by_role("menuitem", name="Show or hide Delete on messages").click()
+    ann.get_by_role("button", name="edited · earlier versions").click()
+    wait_for_text(ann, "Earlier versions", "meeting is on Monday", "meeting is on Tuesday")
+    ann.screenshot(path=str(shots / f"edits-versions-{author_size}.png"))
+    ann.get_by_role("button", name="Close").click()
+    ann.get_by_role("button", name="Moderate").click()
+    ann.get_by_role("menuitem", name="Show or hide Delete on messages").click()
+
     # Escape cancels: the dialog goes and nothing changes.
     open_own_menu(ann)
     ann.get_by_role("menuitem", name="Edit").click()
