@@ -422,7 +422,8 @@ class ChatMessage(ft.Container):
             parts.append(self._delete_button())
         if len(parts) < 2:
             return parts[0] if parts else None
-        return ft.Row(parts, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+        # Wraps at phone width: a moderator's versions button, the menu and Delete fit no line.
+        return ft.Row(parts, spacing=8, wrap=True, vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
     def _delete_button(self) -> ft.Control:
         return ft.TextButton(

@@ -171,8 +171,11 @@ def versions_dialog(message: Message, versions: list[MessageVersion], tz: tzinfo
 
     return ft.AlertDialog(
         title=ft.Text("Earlier versions"),
+        # A scrolling column fills the screen's height in a dialog: only a long list scrolls.
         content=ft.Column(
-            lines or [ft.Text("Never edited.")], tight=True, scroll=ft.ScrollMode.AUTO
+            lines or [ft.Text("Never edited.")],
+            tight=True,
+            scroll=ft.ScrollMode.AUTO if len(lines) > 4 else None,
         ),
         actions=[ft.TextButton("Close", on_click=close)],
     )
