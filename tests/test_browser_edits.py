@@ -9,6 +9,7 @@ from tests.browser_fixtures import (  # noqa: F401  (fixtures)
     bot_dir,
     browser,
     confab,
+    confab_with_model,
     contexts,
     playwright,
 )
@@ -91,3 +92,25 @@ def test_an_edit_and_a_deletion_show_in_another_persons_tab(
 
     bob.reload(wait_until="load")  # history keeps both
     wait_for_text(bob, "meeting is on Tuesday", "edited", "message deleted", absent=("Monday",))
+
+
+def test_who_asked_regenerates_a_reply_and_another_tab_reads_the_new_one(
+    confab_with_model,  # noqa: F811
+    contexts,  # noqa: F811
+    fake_openai,
+):
+    fake_openai.reply("Paris is the capital of France.")
+    ann = open_confab(contexts(**SIZES["desktop"]), confab_with_model)
+    join(ann, "Ann")
+    bob = open_confab(contexts(**SIZES["phone"]), confab_with_model)
+    join(bob, "Bob")
+    say(ann, "@bot what is the capital of France?")
+    wait_for_text(bob, "Paris is the capital")
+    assert bob.get_by_role("button", name="Regenerate").count() == 0  # only who asked
+    fake_openai.reply("The capital of France is Paris, on the Seine.")
+    ann.bring_to_front()
+    ann.get_by_role("button", name="Regenerate").click()
+    wait_for_text(bob, "on the Seine", "regenerated", absent=("Paris is the capital",))
+    bob.screenshot(path=str(artifacts_dir() / "regenerated-phone.png"))
+    wait_for_text(ann, "on the Seine", "regenerated", "Regenerate")
+    ann.screenshot(path=str(artifacts_dir() / "regenerated-desktop.png"))
