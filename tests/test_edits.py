@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import timedelta
 
 import pytest
 
+from chat.backup import export_jsonl
 from chat.bot.context import build_context
 from chat.bus.memory import MemoryBus
 from chat.config import Settings, SettingsError
@@ -168,3 +171,15 @@ async def test_the_bots_context_uses_the_current_text(place):
     )
     said = "\n".join(turn.content for turn in turns)
     assert "3+3" in said and "2+2" not in said and "hunter2" not in said
+
+
+async def test_an_export_carries_an_edited_message_and_when_it_was_edited(place):
+    service, _, _, alice, _ = place
+    message = await service.post_message("general", "s-alice", "Alice", "typo")
+    edited = await service.edits.edit("general", message.id, alice.id, "fixed")
+    out = io.StringIO()
+    await export_jsonl(service.settings.database_url, out)
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    (record,) = [r for r in records if r.get("id") == message.id]
+    assert record["text"] == "fixed"
+    assert record["edited_at"] == edited.edited_at.isoformat()
