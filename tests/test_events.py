@@ -41,7 +41,9 @@ MESSAGE = Message("m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UT
         MemberRemoved("design", "p-2"),
         PersonBanned("p-2"),
         MessageChanged(
-            Message("m3", "design", 9, "Cy", "fixed", MESSAGE.created_at, edited_at=MESSAGE.created_at)
+            Message(
+                "m3", "design", 9, "Cy", "fixed", MESSAGE.created_at, edited_at=MESSAGE.created_at
+            )
         ),
         RegenerateRequested("design", "m1", "p-1"),
     ],
