@@ -110,6 +110,7 @@ async def _messages(store, room: str) -> AsyncIterator[Message]:
 def _message_record(message: Message) -> dict:
     record = {"type": "message", **asdict(message)}
     record["created_at"] = message.created_at.isoformat()
+    record["edited_at"] = message.edited_at.isoformat() if message.edited_at else None
     record["kind"] = message.kind.value
     record["status"] = message.status.value
     return record

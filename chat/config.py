@@ -43,6 +43,8 @@ class Settings:
     """CHAT_MAX_MESSAGE_CHARS: longest message accepted."""
     max_name_chars: int = 32
     """CHAT_MAX_NAME_CHARS: longest name accepted."""
+    edit_window: float = 0.0
+    """CHAT_EDIT_WINDOW: seconds after sending that a person may still edit a message (0: no limit)."""
     presence_ttl: float = 6.0
     """CHAT_PRESENCE_TTL: seconds a process's presence report stays valid without a refresh."""
     rate_per_second: float = 1.0

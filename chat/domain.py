@@ -75,12 +75,24 @@ class Message:
     author_id: str | None = None
     """The person who wrote it (None for the bot, system lines and messages from before people)."""
     deleted_by: str | None = None
-    """The person id of the moderator who deleted it: a tombstone, its text cleared."""
+    """The person id of who deleted it (a moderator or its author): a tombstone, its text cleared."""
+    edited_at: datetime | None = None
+    """When its author last changed its text (None: never); earlier texts are in message_versions."""
 
     @property
     def is_deleted(self) -> bool:
-        """True for a tombstone: a moderator deleted the message, the row stays."""
+        """True for a tombstone: a moderator or its author deleted the message, the row stays."""
         return self.deleted_by is not None
+
+    @property
+    def deleted_by_author(self) -> bool:
+        """True for a tombstone its own author made (not a moderator)."""
+        return self.deleted_by is not None and self.deleted_by == self.author_id
+
+    @property
+    def is_edited(self) -> bool:
+        """True once its author changed its text (a tombstone no longer says so)."""
+        return self.edited_at is not None and not self.is_deleted
 
     def shown_author(self, bot_default: str) -> str | None:
         """The name a bot reply is shown under (its bot's display name), None for others."""
@@ -107,9 +119,18 @@ class MessagePosted:
 
 @dataclass(frozen=True, slots=True)
 class MessageChanged:
-    """A message's text or status changed in place (a streaming bot reply)."""
+    """A message's text or status changed in place (a streaming bot reply, an edit, a deletion)."""
 
     message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class RegenerateRequested:
+    """Who asked for bot reply `message_id` wants it written again; it was reopened, empty, in place."""
+
+    room: str
+    message_id: str
+    by_id: str
 
 
 EVERY_ROOM = "*"
@@ -228,9 +249,16 @@ BusEvent = (
     | MessageChanged
     | PresenceSnapshot
     | StopRequested
+    | RegenerateRequested
     | RoomCreated
     | ModerationEvent
 )
 RoomEvent = (
-    MessagePosted | MessageChanged | OnlineChanged | StopRequested | RoomCreated | ModerationEvent
+    MessagePosted
+    | MessageChanged
+    | OnlineChanged
+    | StopRequested
+    | RegenerateRequested
+    | RoomCreated
+    | ModerationEvent
 )

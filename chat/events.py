@@ -23,6 +23,7 @@ from chat.domain import (
     PersonBanned,
     PersonMuted,
     PresenceSnapshot,
+    RegenerateRequested,
     Room,
     RoomCreated,
     RoomKind,
@@ -59,6 +60,7 @@ def message_to_body(message: Message) -> Body:
     """A message as JSON-ready data."""
     data = asdict(message)
     data["created_at"] = message.created_at.isoformat()
+    data["edited_at"] = message.edited_at.isoformat() if message.edited_at else None
     return data
 
 
@@ -68,6 +70,10 @@ def message_from_body(data: Body) -> Message:
         **{
             **data,
             "created_at": datetime.fromisoformat(data["created_at"]),
+            # A process from before edits sends none.
+            "edited_at": datetime.fromisoformat(data["edited_at"])
+            if data.get("edited_at")
+            else None,
             "kind": MessageKind(data["kind"]),
             "status": MessageStatus(data["status"]),
         }
@@ -141,6 +147,13 @@ _declare(
         lambda d: StopRequested(
             d["room"], d["message_id"], d["by"], d.get("by_id"), bool(d.get("by_moderator"))
         ),
+    )
+)
+_declare(
+    EventType(
+        RegenerateRequested,
+        lambda e: {"room": e.room, "message_id": e.message_id, "by_id": e.by_id},
+        lambda d: RegenerateRequested(d["room"], d["message_id"], d["by_id"]),
     )
 )
 _declare(

@@ -25,6 +25,7 @@ from chat.domain import (
     PersonBanned,
     PersonMuted,
     PresenceSnapshot,
+    RegenerateRequested,
     RoomCreated,
     RoomEvent,
     RoomLockChanged,
@@ -63,6 +64,7 @@ class RoomRelay:
                 MessageChanged: self._on_changed,
                 PresenceSnapshot: self._on_presence,
                 StopRequested: self._on_stop,
+                RegenerateRequested: self._on_stop,  # to the room's viewers: its bot writes it
                 RoomCreated: self._on_room_created,
                 RoomLockChanged: self._to_room,
                 PersonMuted: self._to_room,
@@ -169,7 +171,7 @@ class RoomRelay:
     async def _on_presence(self, event: PresenceSnapshot) -> None:
         self.announce_presence(self._presence.apply(event))
 
-    async def _on_stop(self, event: StopRequested) -> None:
+    async def _on_stop(self, event: StopRequested | RegenerateRequested) -> None:
         self._fanout(event.room, event)
 
     async def _to_room(self, event: RoomLockChanged | PersonMuted) -> None:

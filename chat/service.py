@@ -24,6 +24,7 @@ from chat.domain import (
     PersonBanned,
     StopRequested,
 )
+from chat.edits import Edits
 from chat.limits import BucketsByKey, take_from_all
 from chat.moderation import Moderation
 from chat.names import clean_name, reserved_names
@@ -72,6 +73,15 @@ class ChatService:
         """Rooms: creating them, who may see them, invitations."""
         self.moderation = Moderation(settings, store, self._publish, self._announce)
         """Deleting, muting, removing, locking, banning; the checks before each post."""
+        self.edits = Edits(
+            settings,
+            store,
+            self._publish,
+            self.moderation,
+            self.directory.check,
+            node=self.node,
+        )
+        """Edits and deletions by a message's author; earlier versions, for moderators."""
         self._post_lock = asyncio.Lock()
         # Send limits follow the person and the address, so rejoining or renaming resets nothing.
         self._send_rate = BucketsByKey(settings.rate_per_second, settings.rate_burst)

@@ -99,6 +99,7 @@ RULES: dict[str, Any] = {
     "render_limit": AT_LEAST_ONE,
     "max_message_chars": AT_LEAST_ONE,
     "max_name_chars": AT_LEAST_ONE,
+    "edit_window": NOT_NEGATIVE,  # 0: a message may be edited at any time
     "presence_ttl": Between(0.1),  # below that the presence ticker would spin
     "rate_per_second": POSITIVE,
     "rate_burst": AT_LEAST_ONE,

@@ -70,7 +70,8 @@ def ax_nodes(page) -> list[dict]:
 @pytest.fixture
 def busy_room(bot_dir, tmp_path, request, fake_openai: FakeOpenAI):
     """A Confab showing 3 messages a page (so "Load earlier messages" shows) and a model that writes slowly."""
-    fake_openai.reply(" ".join(["slowly"] * 80), words_per_second=2)
+    # Two minutes of writing: Stop must still be there when a loaded machine ends the Tab walk.
+    fake_openai.reply(" ".join(["slowly"] * 240), words_per_second=2)
     log = artifacts_dir() / f"server-{request.node.name}.log"
     env = {
         "OPENAI_BASE_URL": fake_openai.base_url,
@@ -132,7 +133,7 @@ def test_tab_walks_every_control_in_reading_order_with_a_visible_focus_ring(busy
         above = ["Rooms", "3 online", THEME, "Load earlier messages"]
     else:
         above = [API, THEME, "New room", "Load earlier messages", "Direct message", "# general"]
-    order = [*above, "Stop", "Copy code", WRITE, "Send message"]
+    order = [*above, "Message actions", "Stop", "Copy code", WRITE, "Send message"]  # Bob asked
     bob.bring_to_front()  # Alice's tab was in front to write
     _click_into_composer(bob)
     bob.mouse.move(5, 795)  # beside the composer: no hover highlight anywhere

@@ -15,6 +15,7 @@ from chat.domain import (
     PersonBanned,
     PersonMuted,
     PresenceSnapshot,
+    RegenerateRequested,
     Room,
     RoomCreated,
     RoomLockChanged,
@@ -39,6 +40,12 @@ MESSAGE = Message("m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UT
         PersonMuted("design", "p-2", None),
         MemberRemoved("design", "p-2"),
         PersonBanned("p-2"),
+        MessageChanged(
+            Message(
+                "m3", "design", 9, "Cy", "fixed", MESSAGE.created_at, edited_at=MESSAGE.created_at
+            )
+        ),
+        RegenerateRequested("design", "m1", "p-1"),
     ],
 )
 def test_every_bus_event_round_trips_with_its_room(event):
@@ -51,6 +58,7 @@ def test_local_events_stay_off_the_bus_and_strangers_are_refused():
         "MessageChanged",
         "PresenceSnapshot",
         "StopRequested",
+        "RegenerateRequested",
         "RoomCreated",
         "RoomLockChanged",
         "PersonMuted",

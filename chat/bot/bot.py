@@ -25,6 +25,7 @@ from chat.domain import (
     MessageKind,
     MessagePosted,
     MessageStatus,
+    RegenerateRequested,
     RoomEvent,
     StopRequested,
 )
@@ -76,6 +77,7 @@ class Bot:
                 MessagePosted: self._on_posted,
                 MessageChanged: self._on_changed,
                 StopRequested: self._on_stop,
+                RegenerateRequested: self._on_regenerate,
             }
         )
 
@@ -138,6 +140,44 @@ class Bot:
             return
         self._stopped_by[event.message_id] = event.by
         task.cancel()
+
+    def _on_regenerate(self, event: RegenerateRequested) -> None:
+        self._spawn(self._regenerate(event), f"bot-{self.handle}-again-{event.message_id}")
+
+    async def _regenerate(self, event: RegenerateRequested) -> None:
+        """Write reply `event.message_id` again, in place (the service reopened it, empty)."""
+        try:
+            reply = await self.service.store.get_message(event.message_id)
+            if (
+                reply is None
+                or reply.kind is not MessageKind.BOT
+                or reply.author != self.handle
+                or reply.meta.get("node") != self.service.node  # the reopening process writes it
+                or reply.status.is_final
+                or reply.id in self._replies
+            ):
+                return
+            mention = await self.service.store.get_message(reply.meta.get("reply_to", ""))
+            if mention is None or mention.is_deleted:
+                error = "The question was deleted: there is nothing to answer again."
+                await self.service.finish_reply(reply, "", MessageStatus.FAILED, error=error)
+                return
+            spent = refusal(
+                self.budget.left(_asker(mention), mention.room), mention.author, self.handle
+            )
+            if spent is not None:
+                await self.service.finish_reply(reply, "", MessageStatus.FAILED, error=spent)
+                return
+        except StoreUnavailable as exc:
+            log.warning("could not write reply %s again: %s", event.message_id, exc)
+            return
+        place = self._room_slots(reply.room).claim()
+        try:
+            await self._reply(mention, reply, place)
+        except StoreUnavailable as exc:
+            log.warning("could not store the bot's reply %s again: %s", reply.id, exc)
+        finally:
+            place.release()
 
     async def _answer(self, mention: Message) -> None:
         room = mention.room

@@ -14,6 +14,7 @@ from asyncpg.pool import PoolConnectionProxy
 from chat.domain import Draft, Message, MessageStatus, Room
 from chat.store.api_postgres import API_MIGRATIONS, PostgresApi
 from chat.store.base import RoomTaken, StoreUnavailable
+from chat.store.edits_postgres import EDITS_MIGRATIONS, PostgresEdits
 from chat.store.member_migrations import POSTGRES as MEMBER_MIGRATIONS
 from chat.store.migrations import Migration, pending
 from chat.store.moderation_postgres import MODERATION_MIGRATIONS, PostgresModeration
@@ -89,6 +90,7 @@ MIGRATIONS: list[Migration] = [
     *API_MIGRATIONS,
     *MEMBER_MIGRATIONS,
     *READS_MIGRATIONS,
+    *EDITS_MIGRATIONS,
 ]
 
 # Every process that starts takes this lock before migrating, so only one applies each step.
@@ -121,7 +123,7 @@ _BUMP_SEQ = """
 # meta travels as JSON text both ways (asyncpg's jsonb default); row_to_message parses it.
 _INSERT = f"""
     INSERT INTO messages ({COLUMNS})
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, NULL)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, NULL, NULL)
     ON CONFLICT (room, client_id) WHERE client_id IS NOT NULL DO NOTHING
     RETURNING {COLUMNS}
 """
@@ -140,7 +142,7 @@ def _server(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
 
 
-class PostgresStore(PostgresPeople, PostgresModeration, PostgresApi, PostgresReads):
+class PostgresStore(PostgresPeople, PostgresModeration, PostgresApi, PostgresReads, PostgresEdits):
     """Store backed by PostgreSQL; room sequence numbers come from a locked counter row."""
 
     def __init__(self, url: str) -> None:

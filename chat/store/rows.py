@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from chat.domain import Draft, Message, MessageKind, MessageStatus, Room, RoomKind, utc_now
 
 COLUMNS = (
-    "id, room, seq, author, kind, status, text, created_at, client_id, meta, author_id, deleted_by"
+    "id, room, seq, author, kind, status, text, created_at, client_id, meta, author_id, deleted_by,"
+    " edited_at"
 )
 ROOM_COLUMNS = "name, topic, created_by, created_at, last_active_at, kind, owner_id"
 
@@ -79,4 +80,5 @@ def row_to_message(row: Row) -> Message:
         meta=json.loads(meta) if isinstance(meta, str) else dict(meta or {}),
         author_id=row["author_id"],
         deleted_by=row["deleted_by"],
+        edited_at=_time(row["edited_at"]) if row["edited_at"] is not None else None,
     )

@@ -13,6 +13,7 @@ import aiosqlite
 from chat.domain import Draft, Message, MessageStatus, Room
 from chat.store.api_sqlite import API_MIGRATIONS, SQLiteApi
 from chat.store.base import RoomTaken, StoreUnavailable
+from chat.store.edits_sqlite import EDITS_MIGRATIONS, SQLiteEdits
 from chat.store.member_migrations import SQLITE as MEMBER_MIGRATIONS
 from chat.store.migrations import Migration, pending
 from chat.store.moderation_sqlite import MODERATION_MIGRATIONS, SQLiteModeration
@@ -93,6 +94,7 @@ MIGRATIONS: list[Migration] = [
     *API_MIGRATIONS,
     *MEMBER_MIGRATIONS,
     *READS_MIGRATIONS,
+    *EDITS_MIGRATIONS,
 ]
 
 
@@ -137,7 +139,7 @@ def sqlite_path(url: str) -> Path:
     return Path(url[len("sqlite:///") :])
 
 
-class SQLiteStore(SQLitePeople, SQLiteModeration, SQLiteApi, SQLiteReads):
+class SQLiteStore(SQLitePeople, SQLiteModeration, SQLiteApi, SQLiteReads, SQLiteEdits):
     """Store backed by one SQLite file; every write is its own transaction."""
 
     def __init__(self, url: str) -> None:
@@ -212,7 +214,7 @@ class SQLiteStore(SQLitePeople, SQLiteModeration, SQLiteApi, SQLiteReads):
                 VALUES (:id, :room,
                         (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room = :room),
                         :author, :kind, :status, :text, :created_at, :client_id, :meta,
-                        :author_id, NULL)
+                        :author_id, NULL, NULL)
                 ON CONFLICT (room, client_id) WHERE client_id IS NOT NULL DO NOTHING
                 RETURNING {COLUMNS}
                 """,

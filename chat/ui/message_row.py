@@ -14,14 +14,15 @@ from chat.flet_internals import freeze, thaw, thawed
 from chat.ui.look import avatar_color, initials
 from chat.ui.markdown_safety import mentions, render
 from chat.ui.message_body import MENTION_BAR, MENTION_TINT, markdown_body
+from chat.ui.own_message import edited_mark, own_menu, regenerate_button
 from chat.ui.row_text import (
     INTEGRATION_MARK,
-    TOMBSTONE,
     accessible_name,
     day_heading,
     full_time,
     local_day,
     local_time,
+    tombstone,
 )
 
 NAME_SIZE = 14
@@ -94,6 +95,13 @@ class ChatMessage(ft.Container):
         on_copy: Callable[[str, ft.Page], Awaitable[Any]] | None = None,
         # Given only for a viewer who may moderate the room: only their row shows Delete.
         on_delete: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
+        # Given only for the author's own message: Edit and Delete (own_message.py), and for
+        # a moderator: the earlier versions of an edited one.
+        on_edit: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
+        on_delete_own: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
+        on_versions: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
+        # Given only to who asked for a bot reply that has ended.
+        on_regenerate: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
         shared: bool = False,
         viewer: str | None = None,
         starts_day: bool = False,
@@ -112,6 +120,8 @@ class ChatMessage(ft.Container):
         self._on_image = on_image
         self._on_copy = on_copy
         self._on_delete = on_delete
+        self._on_edit, self._on_delete_own, self._on_versions = on_edit, on_delete_own, on_versions
+        self._on_regenerate = on_regenerate
         self.viewer = viewer
         """The name of the one person this row is shown to (None for a shared row)."""
         self.mentions_viewer = self._mentions_viewer(message)
@@ -184,6 +194,7 @@ class ChatMessage(ft.Container):
             and message.status is before.status
             and message.meta == before.meta
             and message.deleted_by == before.deleted_by
+            and message.edited_at == before.edited_at
             and wants_code_style(message.text) == wants_code_style(before.text)
             and self._mentions_viewer(message) == self.mentions_viewer
         ):
@@ -347,7 +358,7 @@ class ChatMessage(ft.Container):
     def _body(self) -> ft.Control:
         if self.message.is_deleted:
             self._markdown = ft.Text(
-                TOMBSTONE, italic=True, size=13, color=ft.Colors.ON_SURFACE_VARIANT
+                tombstone(self.message), italic=True, size=13, color=ft.Colors.ON_SURFACE_VARIANT
             )
             return self._markdown
         image = self.message.meta.get("image")
@@ -366,7 +377,7 @@ class ChatMessage(ft.Container):
     def _footer(self) -> ft.Control | None:
         status, meta = self.message.status, self.message.meta
         if status is MessageStatus.DONE or self.message.is_deleted:
-            return self._delete_button() if self.offers_delete else None
+            return self._done_footer()
         detail = {
             MessageStatus.STREAMING: "writing…",
             MessageStatus.STOPPED: f"stopped by {meta.get('stopped_by', 'someone')}",
@@ -391,9 +402,28 @@ class ChatMessage(ft.Container):
                     on_click=self._tap_stop,
                 )
             )
+        if self._on_regenerate is not None and status.is_final:
+            parts.append(regenerate_button(self._tap_regenerate))
         if self.offers_delete:
             parts.append(self._delete_button())
         return ft.Row(parts, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+
+    def _done_footer(self) -> ft.Control | None:
+        parts: list[ft.Control] = []
+        if self.message.is_edited:
+            parts.append(
+                edited_mark(self.message, self._tap_versions if self._on_versions else None)
+            )
+        if self._on_regenerate is not None and not self.message.is_deleted:
+            parts.append(regenerate_button(self._tap_regenerate))
+        if self._on_edit and self._on_delete_own and not self.message.is_deleted:
+            parts.append(own_menu(self._tap_edit, self._tap_delete_own))
+        if self.offers_delete:
+            parts.append(self._delete_button())
+        if len(parts) < 2:
+            return parts[0] if parts else None
+        # Wraps at phone width: a moderator's versions button, the menu and Delete fit no line.
+        return ft.Row(parts, spacing=8, wrap=True, vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
     def _delete_button(self) -> ft.Control:
         return ft.TextButton(
@@ -426,6 +456,22 @@ class ChatMessage(ft.Container):
     async def _tap_delete(self, e: ft.Event) -> None:
         if self._on_delete is not None:
             await self._on_delete(self.message, e.page)
+
+    async def _tap_edit(self, e: ft.Event) -> None:
+        if self._on_edit is not None:
+            await self._on_edit(self.message, e.page)
+
+    async def _tap_delete_own(self, e: ft.Event) -> None:
+        if self._on_delete_own is not None:
+            await self._on_delete_own(self.message, e.page)
+
+    async def _tap_regenerate(self, e: ft.Event) -> None:
+        if self._on_regenerate is not None:
+            await self._on_regenerate(self.message, e.page)
+
+    async def _tap_versions(self, e: ft.Event) -> None:
+        if self._on_versions is not None:
+            await self._on_versions(self.message, e.page)
 
     def _time(self) -> str:
         return local_time(self.message.created_at, self._tz)

@@ -41,6 +41,7 @@ from chat.ui.message_row import ChatMessage
 from chat.ui.moderation_commands import AuditDialog, ModerationCommands
 from chat.ui.moderation_menu import moderation_menu
 from chat.ui.outage_copy import OUTAGE_KEY, CopyView, OutageCopy, conversation_copy
+from chat.ui.own_message import MessageEditing
 from chat.ui.password_dialog import PasswordDialog
 from chat.ui.posting_notice import PostingNotice
 from chat.ui.presence_panel import PresencePanel
@@ -132,6 +133,10 @@ class ChatPage:
         self.offers_delete = False
         """True while a moderator asked for Delete on every row (their tab renders its own)."""
         self.moderation = ModerationCommands(service, room, lambda: self.person_id)
+        self.editing = MessageEditing(
+            service.edits, room, lambda: self.person_id, page.show_dialog, tz
+        )
+        """Edit and Delete on this person's own messages; earlier versions for a moderator."""
         self._url_launcher = ft.UrlLauncher()
         self._clipboard = ft.Clipboard()
         self.memory = BrowserMemory()
@@ -545,6 +550,12 @@ class ChatPage:
             on_stop=self._stop_reply if self._may_stop(message) else None,
             on_delete=self._delete_message
             if self.offers_delete and message.kind is not MessageKind.SYSTEM
+            else None,
+            on_edit=self.editing.edit if self.editing.offers(message) else None,
+            on_delete_own=self.editing.delete if self.editing.offers(message) else None,
+            on_versions=self.editing.versions if self.offers_delete else None,
+            on_regenerate=self.editing.regenerate
+            if self.editing.offers_regenerate(message)
             else None,
             on_link=self.open_link,
             on_image=self.show_image,

@@ -13,6 +13,15 @@ INTEGRATION_MARK = "(integration)"
 
 TOMBSTONE = "message deleted by a moderator"
 """What a deleted message shows in its place, in every tab and in history."""
+OWN_TOMBSTONE = "message deleted"
+"""What a message its own author deleted shows in its place."""
+EDITED_MARK = "edited"
+"""Said under (and after) a message whose author changed its text."""
+
+
+def tombstone(message: Message) -> str:
+    """What a deleted message says in its place: who deleted it, its author or a moderator."""
+    return OWN_TOMBSTONE if message.deleted_by_author else TOMBSTONE
 
 
 def local_time(moment: datetime, tz: tzinfo) -> str:
@@ -59,8 +68,10 @@ def author_name(message: Message, display_name: str | None = None) -> str:
 def spoken_text(message: Message) -> str:
     """A row's text in words: a picture and an unfinished or failed reply say so."""
     if message.is_deleted:
-        return f"({TOMBSTONE})"
+        return f"({tombstone(message)})"
     text = message.text
+    if message.is_edited:
+        text = f"{text} ({EDITED_MARK})"
     if message.meta.get("image"):
         text = f"{text} (a picture)".strip()
     status = {
