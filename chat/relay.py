@@ -24,6 +24,7 @@ from chat.domain import (
     OnlineChanged,
     PersonBanned,
     PersonMuted,
+    PersonTyping,
     PresenceSnapshot,
     RoomCreated,
     RoomEvent,
@@ -33,6 +34,7 @@ from chat.domain import (
 from chat.events import EventRoutes
 from chat.presence import PresenceBook
 from chat.store.base import Store, StoreUnavailable
+from chat.typing_signals import TypingReceiver
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ class RoomRelay:
         self._live: dict[str, Message] = {}
         self._deleted_by: dict[str, str] = {}  # reply id -> moderator, for replies deleted live
         self._task: asyncio.Task | None = None
+        self.typing = TypingReceiver(lambda room, event: self._fanout(room, event))
+        """Who is typing in each room, from the bus's signals (never stored)."""
         self._routes = EventRoutes[Awaitable[None]](
             {
                 MessagePosted: self._on_posted,
@@ -68,6 +72,7 @@ class RoomRelay:
                 PersonMuted: self._to_room,
                 MemberRemoved: self._to_every_tab,
                 PersonBanned: self._to_every_tab,
+                PersonTyping: self._on_typing,
             }
         )
 
@@ -87,6 +92,7 @@ class RoomRelay:
 
     async def close(self) -> None:
         """Stop relaying."""
+        self.typing.close()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -168,6 +174,9 @@ class RoomRelay:
 
     async def _on_presence(self, event: PresenceSnapshot) -> None:
         self.announce_presence(self._presence.apply(event))
+
+    async def _on_typing(self, event: PersonTyping) -> None:
+        self.typing.take(event)
 
     async def _on_stop(self, event: StopRequested) -> None:
         self._fanout(event.room, event)

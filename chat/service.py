@@ -22,6 +22,7 @@ from chat.domain import (
     MessagePosted,
     MessageStatus,
     StopRequested,
+    Typer,
 )
 from chat.limits import BucketsByKey, take_from_all
 from chat.moderation import Moderation
@@ -32,6 +33,7 @@ from chat.relay import Fanout, RoomRelay
 from chat.rooms import RoomDirectory
 from chat.rules import Rejected, TooFast, clean_message
 from chat.store.base import Store, StoreUnavailable
+from chat.typing_signals import TypingSender
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ class ChatService:
         self._connections: dict[str, str] = {}  # session id -> client address, while connected
         self._visitors: dict[str, Visitor] = {}  # session id -> who, until the session ends
         self._ticker: asyncio.Task | None = None
+        self.typing = TypingSender(self._publish)
+        """Keystrokes into throttled "typing" signals on the bus (never stored)."""
 
     # ---- life cycle
 
@@ -96,6 +100,7 @@ class ChatService:
     async def close(self) -> None:
         """Stop background work; leave the store and bus to their owner."""
         self.arrivals.close()
+        await self.typing.close()
         if self._ticker is not None:
             self._ticker.cancel()
             await asyncio.gather(self._ticker, return_exceptions=True)
@@ -226,6 +231,7 @@ class ChatService:
         `moving`: the tab goes to another room; the person has not left, so nobody is told.
         Otherwise the room that heard they arrived hears they left.
         """
+        await self.stop_typing(room, session_id)
         name = self.presence.remove(room, session_id)
         visitor = self._visitors.pop(session_id, None) if ended else self._visitors.get(session_id)
         if name is None:
@@ -238,6 +244,26 @@ class ChatService:
     def online(self, room: str) -> tuple[str, ...]:
         """Everyone in `room` on every process."""
         return self.presence.names(room)
+
+    # ---- typing
+
+    async def typing_in(self, room: str, session_id: str) -> None:
+        """A keystroke in `room`'s composer of `session_id`: the room's other tabs see its person
+        typing (throttled; nothing for a session that has not joined as a person)."""
+        name = self.presence.name_of(room, session_id)
+        person_id = self._person_of(session_id)
+        if name is not None and person_id is not None:
+            await self.typing.keystroke(room, person_id, name)
+
+    async def stop_typing(self, room: str, session_id: str) -> None:
+        """`session_id` sent its message (or left `room`): its person no longer shows as typing."""
+        person_id = self._person_of(session_id)
+        if person_id is not None:
+            await self.typing.stopped(room, person_id)
+
+    def typers(self, room: str) -> tuple[Typer, ...]:
+        """Who is typing in `room` now, on any process."""
+        return self.relay.typing.typers(room)
 
     # ---- messages
 
