@@ -34,6 +34,7 @@ from chat.domain import (
 from chat.events import EventRoutes
 from chat.presence import PresenceBook
 from chat.store.base import Store, StoreUnavailable
+from chat.typing import EXPIRE_AFTER, TypingBook
 from chat.typing_signals import TypingReceiver
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ _CATCH_UP = object()
 class RoomRelay:
     """Orders, completes and fans out the events of every room, each to its own viewers."""
 
-    def __init__(self, store: Store, presence: PresenceBook):
+    def __init__(self, store: Store, presence: PresenceBook, typing_expiry: float = EXPIRE_AFTER):
+        """`typing_expiry`: seconds a typist shows after their last signal."""
         self._store = store
         self._presence = presence
         self._fanout: Fanout = lambda room, event: None
@@ -59,7 +61,9 @@ class RoomRelay:
         self._live: dict[str, Message] = {}
         self._deleted_by: dict[str, str] = {}  # reply id -> moderator, for replies deleted live
         self._task: asyncio.Task | None = None
-        self.typing = TypingReceiver(lambda room, event: self._fanout(room, event))
+        self.typing = TypingReceiver(
+            lambda room, event: self._fanout(room, event), TypingBook(typing_expiry)
+        )
         """Who is typing in each room, from the bus's signals (never stored)."""
         self._routes = EventRoutes[Awaitable[None]](
             {

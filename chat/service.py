@@ -33,6 +33,7 @@ from chat.relay import Fanout, RoomRelay
 from chat.rooms import RoomDirectory
 from chat.rules import Rejected, TooFast, clean_message
 from chat.store.base import Store, StoreUnavailable
+from chat.typing import TypingThrottle
 from chat.typing_signals import TypingSender
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class ChatService:
         self.bus = bus
         self.node = node or secrets.token_hex(4)
         self.presence = PresenceBook(self.node, settings.presence_ttl)
-        self.relay = RoomRelay(store, self.presence)
+        self.relay = RoomRelay(store, self.presence, settings.typing_expiry_seconds)
         self.directory = RoomDirectory(
             store,
             self._publish,
@@ -84,7 +85,10 @@ class ChatService:
         self._connections: dict[str, str] = {}  # session id -> client address, while connected
         self._visitors: dict[str, Visitor] = {}  # session id -> who, until the session ends
         self._ticker: asyncio.Task | None = None
-        self.typing = TypingSender(self._publish)
+        self.typing = TypingSender(
+            self._publish,
+            TypingThrottle(settings.typing_signal_seconds, settings.typing_idle_seconds),
+        )
         """Keystrokes into throttled "typing" signals on the bus (never stored)."""
 
     # ---- life cycle

@@ -101,7 +101,9 @@ class TypingThrottle:
 class TypingBook:
     """The receiving side: who is typing in each room, as the bus last said, until it lapses."""
 
-    def __init__(self, expire_after: float = EXPIRE_AFTER, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, expire_after: float = EXPIRE_AFTER, clock: Callable[[], float] = time.monotonic
+    ):
         self.expire_after = expire_after
         self._clock = clock
         self._rooms: dict[str, dict[str, tuple[str, float]]] = {}  # room -> person -> (name, until)

@@ -71,8 +71,7 @@ async def test_other_tabs_see_who_types_and_the_typers_own_tabs_never_do(bot_dir
 
 
 async def test_a_pause_stops_the_line_and_a_tab_opened_meanwhile_shows_it(bot_dir, tmp_path):  # noqa: F811
-    async with serve_confab(bot_dir, tmp_path) as served:
-        served.confab.service.typing.throttle.idle = 1.0  # a short pause, for the test's sake
+    async with serve_confab(bot_dir, tmp_path, typing_idle_seconds=1.0) as served:  # a short pause
         alice = await Person.open(served.url)
         await alice.join("Alice")
         await keys(alice, "thinking about it")
@@ -85,9 +84,8 @@ async def test_a_pause_stops_the_line_and_a_tab_opened_meanwhile_shows_it(bot_di
 
 
 async def test_a_typist_whose_tab_crashed_lapses_on_the_receiving_side(bot_dir, tmp_path):  # noqa: F811
-    async with serve_confab(bot_dir, tmp_path) as served:
+    async with serve_confab(bot_dir, tmp_path, typing_expiry_seconds=1.0) as served:
         service = served.confab.service
-        service.relay.typing.book.expire_after = 1.0
         bob = await Person.open(served.url)
         await bob.join("Bob")
         # A signal from a process that then died: no stop will ever come.

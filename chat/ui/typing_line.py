@@ -14,7 +14,7 @@ LINE_HEIGHT = 18
 
 
 class TypingLine(ft.Container):
-    """"Alice is typing…" for one tab: never its own person (compared by id)."""
+    """ "Alice is typing…" for one tab: never its own person (compared by id)."""
 
     def __init__(self) -> None:
         self.words = ft.Text(
