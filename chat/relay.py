@@ -34,7 +34,7 @@ from chat.domain import (
 from chat.events import EventRoutes
 from chat.presence import PresenceBook
 from chat.store.base import Store, StoreUnavailable
-from chat.typing import EXPIRE_AFTER, TypingBook
+from chat.typing_indicator import EXPIRE_AFTER, TypingBook
 from chat.typing_signals import TypingReceiver
 
 log = logging.getLogger(__name__)

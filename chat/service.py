@@ -33,7 +33,7 @@ from chat.relay import Fanout, RoomRelay
 from chat.rooms import RoomDirectory
 from chat.rules import Rejected, TooFast, clean_message
 from chat.store.base import Store, StoreUnavailable
-from chat.typing import TypingThrottle
+from chat.typing_indicator import TypingThrottle
 from chat.typing_signals import TypingSender
 
 log = logging.getLogger(__name__)

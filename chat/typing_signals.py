@@ -1,6 +1,6 @@
 """Typing signals on the event loop: sent through the bus, received into each process's tabs.
 
-The bookkeeping (throttle, expiry, words) is chat/typing.py; this module only
+The bookkeeping (throttle, expiry, words) is chat/typing_indicator.py; this module only
 adds the timers. Nothing here touches the store.
 """
 
@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from chat.domain import PersonTyping, RoomEvent, Typer, TypingChanged
-from chat.typing import TypingBook, TypingThrottle
+from chat.typing_indicator import TypingBook, TypingThrottle
 
 log = logging.getLogger(__name__)
 

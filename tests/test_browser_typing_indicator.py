@@ -50,7 +50,13 @@ def type_in(page, text: str) -> None:
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_typing_shows_in_other_tabs_and_never_in_the_typers_own(size, bot_dir, tmp_path, contexts, request):
+def test_typing_shows_in_other_tabs_and_never_in_the_typers_own(
+    size,
+    bot_dir,  # noqa: F811  (a fixture)
+    tmp_path,
+    contexts,  # noqa: F811  (a fixture)
+    request,
+):
     log = artifacts_dir() / f"server-{request.node.name}.log"
     with run_confab(bot_dir, tmp_path, log, **SLOW_PAUSES) as url:
         alices_browser = contexts(**SIZES[size])

@@ -5,7 +5,7 @@ import pytest
 from chat.bus.codec import decode_event, encode_event
 from chat.domain import PersonTyping, Typer, TypingChanged
 from chat.events import BUS_TYPES, EVENT_TYPES
-from chat.typing import TypingBook, TypingThrottle, typing_words
+from chat.typing_indicator import TypingBook, TypingThrottle, typing_words
 
 
 class Clock:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import flet as ft
 
 from chat.domain import Typer
-from chat.typing import typing_words
+from chat.typing_indicator import typing_words
 
 LINE_HEIGHT = 18
 """The line keeps its height while empty, so the conversation does not jump when typing starts."""
