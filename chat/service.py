@@ -235,7 +235,7 @@ class ChatService:
         `moving`: the tab goes to another room; the person has not left, so nobody is told.
         Otherwise the room that heard they arrived hears they left.
         """
-        await self.stop_typing(room, session_id)
+        self.stop_typing(room, session_id)
         name = self.presence.remove(room, session_id)
         visitor = self._visitors.pop(session_id, None) if ended else self._visitors.get(session_id)
         if name is None:
@@ -251,19 +251,19 @@ class ChatService:
 
     # ---- typing
 
-    async def typing_in(self, room: str, session_id: str) -> None:
+    def typing_in(self, room: str, session_id: str) -> None:
         """A keystroke in `room`'s composer of `session_id`: the room's other tabs see its person
         typing (throttled; nothing for a session that has not joined as a person)."""
         name = self.presence.name_of(room, session_id)
         person_id = self._person_of(session_id)
         if name is not None and person_id is not None:
-            await self.typing.keystroke(room, person_id, name)
+            self.typing.keystroke(room, person_id, name)
 
-    async def stop_typing(self, room: str, session_id: str) -> None:
+    def stop_typing(self, room: str, session_id: str) -> None:
         """`session_id` sent its message (or left `room`): its person no longer shows as typing."""
         person_id = self._person_of(session_id)
         if person_id is not None:
-            await self.typing.stopped(room, person_id)
+            self.typing.stopped(room, person_id)
 
     def typers(self, room: str) -> tuple[Typer, ...]:
         """Who is typing in `room` now, on any process."""

@@ -19,39 +19,65 @@ Publish = Callable[[PersonTyping], Awaitable[None]]
 
 
 class TypingSender:
-    """Turns a person's keystrokes, sends and pauses into signals on the bus (throttled)."""
+    """Turns a person's keystrokes, sends and pauses into signals on the bus (throttled).
+
+    Signals leave in the order they were made, from one task of their own: a
+    keystroke or a send never waits for the bus (a Redis that hangs would stall typing).
+    """
 
     def __init__(self, publish: Publish, throttle: TypingThrottle | None = None):
         self._publish = publish
         self.throttle = throttle or TypingThrottle()
+        self._outbox: asyncio.Queue[PersonTyping] = asyncio.Queue()
+        self._sending: asyncio.Task | None = None
         self._idle_watch: asyncio.Task | None = None
 
-    async def keystroke(self, room: str, person_id: str, name: str) -> None:
+    def keystroke(self, room: str, person_id: str, name: str) -> None:
         """A key pressed in `room`'s composer by `person_id`: maybe a signal, and a watch for the pause."""
         signal = self.throttle.keystroke(room, person_id, name)
         if self._idle_watch is None or self._idle_watch.done():
             self._idle_watch = asyncio.create_task(self._watch_idle(), name="typing-idle")
         if signal is not None:
-            await self._publish(signal)
+            self._send(signal)
 
-    async def stopped(self, room: str, person_id: str) -> None:
+    def stopped(self, room: str, person_id: str) -> None:
         """The person sent, or left `room`: say they stopped, if "typing" stands."""
         signal = self.throttle.stopped(room, person_id)
         if signal is not None:
-            await self._publish(signal)
+            self._send(signal)
+
+    async def drained(self) -> None:
+        """Return once every signal made so far has been handed to the bus."""
+        await self._outbox.join()
 
     async def close(self) -> None:
-        """Stop watching for pauses."""
-        if self._idle_watch is not None:
-            self._idle_watch.cancel()
-            await asyncio.gather(self._idle_watch, return_exceptions=True)
+        """Stop watching for pauses and sending."""
+        for task in (self._idle_watch, self._sending):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    def _send(self, signal: PersonTyping) -> None:
+        self._outbox.put_nowait(signal)
+        if self._sending is None or self._sending.done():
+            self._sending = asyncio.create_task(self._send_in_order(), name="typing-signals")
+
+    async def _send_in_order(self) -> None:
+        while True:
+            signal = await self._outbox.get()
+            try:
+                await self._publish(signal)  # a bus that is down is logged there: the line lapses
+            except Exception:
+                log.exception("could not send %r", signal)
+            finally:
+                self._outbox.task_done()
 
     async def _watch_idle(self) -> None:
         # Runs while anyone is typing here; ends (and restarts on a keystroke) when nobody is.
         while (wait := self.throttle.next_idle_in()) is not None:
             await asyncio.sleep(wait)
             for stop in self.throttle.idle_stops():
-                await self._publish(stop)
+                self._send(stop)
 
 
 class TypingReceiver:

@@ -1,11 +1,14 @@
 """Typing signals: the sender's throttle, the receiver's expiry and the words, on an injected clock."""
 
+import asyncio
+
 import pytest
 
 from chat.bus.codec import decode_event, encode_event
 from chat.domain import PersonTyping, Typer, TypingChanged
 from chat.events import BUS_TYPES, EVENT_TYPES
 from chat.typing_indicator import TypingBook, TypingThrottle, typing_words
+from chat.typing_signals import TypingSender
 
 
 class Clock:
@@ -135,3 +138,27 @@ def test_the_viewer_never_sees_themselves_typing():
     assert typing_words([ALICE, BOB, CEM], "p-c") == "Alice and Bob are typing…"
     # Compared by id: someone else under the same name is still shown.
     assert typing_words([Typer("p-x", "Alice")], "p-a") == "Alice is typing…"
+
+
+# ---- the sender on the event loop
+
+
+async def test_keys_never_wait_for_the_bus_and_signals_leave_in_order(clock):
+    bus_answers = asyncio.Event()
+    published = []
+
+    async def slow_bus(signal):
+        await bus_answers.wait()  # a Redis that hangs
+        published.append(signal)
+
+    sender = TypingSender(slow_bus, TypingThrottle(every=3, idle=5, clock=clock))
+    sender.keystroke("r", "p-1", "Alice")  # returns at once: nothing to await
+    sender.stopped("r", "p-1")
+    assert published == []
+    bus_answers.set()
+    await asyncio.wait_for(sender.drained(), 10)
+    assert published == [
+        PersonTyping("r", "p-1", "Alice", True),
+        PersonTyping("r", "p-1", "Alice", False),
+    ]
+    await sender.close()

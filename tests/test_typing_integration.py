@@ -95,6 +95,28 @@ async def test_a_typist_whose_tab_crashed_lapses_on_the_receiving_side(bot_dir, 
         await bob.close()
 
 
+async def test_a_bot_writing_its_reply_sends_no_typing_signal(bot_dir, tmp_path):  # noqa: F811
+    async with serve_confab(bot_dir, tmp_path) as served:
+        service = served.confab.service
+        signals = []
+        publish = service.bus.publish
+
+        async def recording(event):
+            if isinstance(event, PersonTyping):
+                signals.append(event)
+            await publish(event)
+
+        service.bus.publish = recording
+        bob = await Person.open(served.url)
+        await bob.join("Bob")
+        await bob.say("@bot hello there")  # said whole, as a script does: no keystrokes
+        await bob.client.wait_for(lambda: len(bob.bodies()) >= 2, timeout=30)  # the bot answered
+        await service.typing.drained()
+        assert signals == []  # the bot has its own "writing…" row
+        assert typing_line(bob) == ""
+        await bob.close()
+
+
 async def test_typing_crosses_to_the_other_process(cluster):  # noqa: F811
     first, second = await cluster.start(2)
     ann = await Tab.open(first.url, on_invoke=BrowserPrefs())

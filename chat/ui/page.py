@@ -333,12 +333,12 @@ class ChatPage:
 
     async def _typed(self) -> None:
         if self.name is not None:
-            await self.service.typing_in(self.room, self.session_id)
+            self.service.typing_in(self.room, self.session_id)
 
     async def _send(self, text: str, client_id: str) -> None:
         if self.name is None:
             raise Rejected("Join the room first.")
-        await self.service.stop_typing(self.room, self.session_id)
+        self.service.stop_typing(self.room, self.session_id)
         if text.strip() == PASSWORD_COMMAND:
             self.page.show_dialog(PasswordDialog(self.name, self._set_password))
             return
