@@ -47,6 +47,12 @@ class Settings:
     """CHAT_EDIT_WINDOW: seconds after sending that a person may still edit a message (0: no limit)."""
     presence_ttl: float = 6.0
     """CHAT_PRESENCE_TTL: seconds a process's presence report stays valid without a refresh."""
+    typing_signal_seconds: float = 3.0
+    """CHAT_TYPING_SIGNAL_SECONDS: at most one "is typing" signal per person and room this often."""
+    typing_idle_seconds: float = 5.0
+    """CHAT_TYPING_IDLE_SECONDS: seconds without a keystroke after which a person stops showing as typing."""
+    typing_expiry_seconds: float = 6.0
+    """CHAT_TYPING_EXPIRY_SECONDS: seconds "is typing" shows after the last signal (a crashed tab's lapses)."""
     rate_per_second: float = 1.0
     """CHAT_RATE_PER_SECOND: messages a person may send per second, sustained (rejoining does not reset it)."""
     rate_burst: int = 5

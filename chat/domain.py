@@ -242,6 +242,35 @@ class PersonBanned:
     person_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class PersonTyping:
+    """Person `person_id` (shown as `name`) started (`typing`) or stopped writing in `room`.
+
+    Carried by the bus only, never stored; a receiver forgets a signal it hears nothing more of.
+    """
+
+    room: str
+    person_id: str
+    name: str
+    typing: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Typer:
+    """Someone writing in a room now: their person id, and the name to show."""
+
+    person_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TypingChanged:
+    """Who is writing in `room` changed (derived locally from PersonTyping, never on the bus)."""
+
+    room: str
+    typers: tuple[Typer, ...]
+
+
 ModerationEvent = RoomLockChanged | PersonMuted | MemberRemoved | PersonBanned
 
 BusEvent = (
@@ -252,6 +281,7 @@ BusEvent = (
     | RegenerateRequested
     | RoomCreated
     | ModerationEvent
+    | PersonTyping
 )
 RoomEvent = (
     MessagePosted
@@ -261,4 +291,5 @@ RoomEvent = (
     | RegenerateRequested
     | RoomCreated
     | ModerationEvent
+    | TypingChanged
 )

@@ -22,6 +22,7 @@ from chat.domain import (
     OnlineChanged,
     PersonBanned,
     PersonMuted,
+    PersonTyping,
     PresenceSnapshot,
     RegenerateRequested,
     Room,
@@ -29,6 +30,7 @@ from chat.domain import (
     RoomKind,
     RoomLockChanged,
     StopRequested,
+    TypingChanged,
 )
 
 E = TypeVar("E")
@@ -198,6 +200,14 @@ _declare(
     )
 )
 _declare(EventType(OnlineChanged))  # derived from PresenceSnapshots in each process
+_declare(
+    EventType(
+        PersonTyping,
+        lambda e: {"room": e.room, "person_id": e.person_id, "name": e.name, "typing": e.typing},
+        lambda d: PersonTyping(d["room"], d["person_id"], d["name"], bool(d["typing"])),
+    )
+)
+_declare(EventType(TypingChanged))  # derived from PersonTyping signals in each process
 
 BUS_TYPES: dict[str, EventType[Any]] = {t.name: t for t in EVENT_TYPES.values() if t.on_bus}
 """The event types that travel on the bus, by wire name."""

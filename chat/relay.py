@@ -24,6 +24,7 @@ from chat.domain import (
     OnlineChanged,
     PersonBanned,
     PersonMuted,
+    PersonTyping,
     PresenceSnapshot,
     RegenerateRequested,
     RoomCreated,
@@ -34,6 +35,8 @@ from chat.domain import (
 from chat.events import EventRoutes
 from chat.presence import PresenceBook
 from chat.store.base import Store, StoreUnavailable
+from chat.typing_indicator import EXPIRE_AFTER, TypingBook
+from chat.typing_signals import TypingReceiver
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,8 @@ _CATCH_UP = object()
 class RoomRelay:
     """Orders, completes and fans out the events of every room, each to its own viewers."""
 
-    def __init__(self, store: Store, presence: PresenceBook):
+    def __init__(self, store: Store, presence: PresenceBook, typing_expiry: float = EXPIRE_AFTER):
+        """`typing_expiry`: seconds a typist shows after their last signal."""
         self._store = store
         self._presence = presence
         self._fanout: Fanout = lambda room, event: None
@@ -58,6 +62,10 @@ class RoomRelay:
         self._live: dict[str, Message] = {}
         self._deleted_by: dict[str, str] = {}  # reply id -> moderator, for replies deleted live
         self._task: asyncio.Task | None = None
+        self.typing = TypingReceiver(
+            lambda room, event: self._fanout(room, event), TypingBook(typing_expiry)
+        )
+        """Who is typing in each room, from the bus's signals (never stored)."""
         self._routes = EventRoutes[Awaitable[None]](
             {
                 MessagePosted: self._on_posted,
@@ -70,6 +78,7 @@ class RoomRelay:
                 PersonMuted: self._to_room,
                 MemberRemoved: self._to_every_tab,
                 PersonBanned: self._to_every_tab,
+                PersonTyping: self._on_typing,
             }
         )
 
@@ -89,6 +98,7 @@ class RoomRelay:
 
     async def close(self) -> None:
         """Stop relaying."""
+        self.typing.close()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -170,6 +180,9 @@ class RoomRelay:
 
     async def _on_presence(self, event: PresenceSnapshot) -> None:
         self.announce_presence(self._presence.apply(event))
+
+    async def _on_typing(self, event: PersonTyping) -> None:
+        self.typing.take(event)
 
     async def _on_stop(self, event: StopRequested | RegenerateRequested) -> None:
         self._fanout(event.room, event)

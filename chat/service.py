@@ -23,6 +23,7 @@ from chat.domain import (
     MessageStatus,
     PersonBanned,
     StopRequested,
+    Typer,
 )
 from chat.edits import Edits
 from chat.limits import BucketsByKey, take_from_all
@@ -34,6 +35,8 @@ from chat.relay import Fanout, RoomRelay
 from chat.rooms import RoomDirectory
 from chat.rules import Rejected, TooFast, clean_message
 from chat.store.base import Store, StoreUnavailable
+from chat.typing_indicator import TypingThrottle
+from chat.typing_signals import TypingSender
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,7 @@ class ChatService:
         self.bus = bus
         self.node = node or secrets.token_hex(4)
         self.presence = PresenceBook(self.node, settings.presence_ttl)
-        self.relay = RoomRelay(store, self.presence)
+        self.relay = RoomRelay(store, self.presence, settings.typing_expiry_seconds)
         self.directory = RoomDirectory(
             store,
             self._publish,
@@ -93,6 +96,11 @@ class ChatService:
         self._connections: dict[str, str] = {}  # session id -> client address, while connected
         self._visitors: dict[str, Visitor] = {}  # session id -> who, until the session ends
         self._ticker: asyncio.Task | None = None
+        self.typing = TypingSender(
+            self._publish,
+            TypingThrottle(settings.typing_signal_seconds, settings.typing_idle_seconds),
+        )
+        """Keystrokes into throttled "typing" signals on the bus (never stored)."""
 
     # ---- life cycle
 
@@ -107,6 +115,7 @@ class ChatService:
     async def close(self) -> None:
         """Stop background work; leave the store and bus to their owner."""
         self.arrivals.close()
+        await self.typing.close()
         if self._ticker is not None:
             self._ticker.cancel()
             await asyncio.gather(self._ticker, return_exceptions=True)
@@ -239,6 +248,7 @@ class ChatService:
         `moving`: the tab goes to another room; the person has not left, so nobody is told.
         Otherwise the room that heard they arrived hears they left.
         """
+        self.stop_typing(room, session_id)
         name = self.presence.remove(room, session_id)
         visitor = self._visitors.pop(session_id, None) if ended else self._visitors.get(session_id)
         if name is None:
@@ -251,6 +261,26 @@ class ChatService:
     def online(self, room: str) -> tuple[str, ...]:
         """Everyone in `room` on every process."""
         return self.presence.names(room)
+
+    # ---- typing
+
+    def typing_in(self, room: str, session_id: str) -> None:
+        """A keystroke in `room`'s composer of `session_id`: the room's other tabs see its person
+        typing (throttled; nothing for a session that has not joined as a person)."""
+        name = self.presence.name_of(room, session_id)
+        person_id = self._person_of(session_id)
+        if name is not None and person_id is not None:
+            self.typing.keystroke(room, person_id, name)
+
+    def stop_typing(self, room: str, session_id: str) -> None:
+        """`session_id` sent its message (or left `room`): its person no longer shows as typing."""
+        person_id = self._person_of(session_id)
+        if person_id is not None:
+            self.typing.stopped(room, person_id)
+
+    def typers(self, room: str) -> tuple[Typer, ...]:
+        """Who is typing in `room` now, on any process."""
+        return self.relay.typing.typers(room)
 
     # ---- messages
 

@@ -101,6 +101,9 @@ RULES: dict[str, Any] = {
     "max_name_chars": AT_LEAST_ONE,
     "edit_window": NOT_NEGATIVE,  # 0: a message may be edited at any time
     "presence_ttl": Between(0.1),  # below that the presence ticker would spin
+    "typing_signal_seconds": POSITIVE,
+    "typing_idle_seconds": POSITIVE,
+    "typing_expiry_seconds": POSITIVE,
     "rate_per_second": POSITIVE,
     "rate_burst": AT_LEAST_ONE,
     "address_rate_per_second": POSITIVE,

@@ -14,6 +14,7 @@ from chat.domain import (
     OnlineChanged,
     PersonBanned,
     PersonMuted,
+    PersonTyping,
     PresenceSnapshot,
     RegenerateRequested,
     Room,
@@ -46,6 +47,7 @@ MESSAGE = Message("m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UT
             )
         ),
         RegenerateRequested("design", "m1", "p-1"),
+        PersonTyping("design", "p-2", "Bob"),
     ],
 )
 def test_every_bus_event_round_trips_with_its_room(event):
@@ -64,6 +66,7 @@ def test_local_events_stay_off_the_bus_and_strangers_are_refused():
         "PersonMuted",
         "MemberRemoved",
         "PersonBanned",
+        "PersonTyping",
     }
     assert OnlineChanged in EVENT_TYPES
     with pytest.raises(ValueError, match="does not travel"):

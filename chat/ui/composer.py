@@ -48,10 +48,17 @@ class MessageField(ft.TextField):
 class Composer(ft.Row):
     """Enter sends, Shift+Enter adds a line; a refused text stays in the field."""
 
-    def __init__(self, send: Send, on_draft: Callable[[str], None] = lambda text: None):
+    def __init__(
+        self,
+        send: Send,
+        on_draft: Callable[[str], None] = lambda text: None,
+        on_keystroke: Callable[[], Awaitable[None]] | None = None,
+    ):
+        """`on_keystroke`: told of each key that leaves text in the field (someone is typing)."""
         super().__init__(vertical_alignment=ft.CrossAxisAlignment.END, spacing=6)
         self._send = send
         self._on_draft = on_draft
+        self._on_keystroke = on_keystroke
         self._draft = DraftTracker()
         self._keystrokes_seen = False
         """A browser reports every keystroke; a client that only sets the value and submits does not."""
@@ -131,9 +138,12 @@ class Composer(ft.Row):
         ft.context.disable_auto_update()
         self._keystrokes_seen = True
         self._last_report = asyncio.get_running_loop().time()
-        self._draft.reported(e.data if isinstance(e.data, str) else (self.field.value or ""))
+        reported = e.data if isinstance(e.data, str) else (self.field.value or "")
+        self._draft.reported(reported)
         self._on_draft(self._draft.unsent)
         self._tidy_soon()
+        if self._on_keystroke is not None and reported.strip():
+            await self._on_keystroke()
 
     async def _submitted(self, e: ft.Event) -> None:
         # Flet's multi-line field sends Enter without the text: the change reports before it have it.

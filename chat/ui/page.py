@@ -19,6 +19,7 @@ from chat.domain import (
     PersonMuted,
     RoomEvent,
     RoomLockChanged,
+    TypingChanged,
 )
 from chat.events import EventRoutes
 from chat.feed import RoomFeed
@@ -48,6 +49,7 @@ from chat.ui.presence_panel import PresencePanel
 from chat.ui.room_chrome import RoomChrome
 from chat.ui.shared_view import SharedConversation, shared_view
 from chat.ui.tab_gone import unless_tab_gone
+from chat.ui.typing_line import TypingLine
 from chat.ui.unread_title import UnreadTitle
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,7 @@ class ChatPage:
                 OnlineChanged: self._on_online,
                 RoomLockChanged: self._on_lock_changed,
                 PersonMuted: self._on_muted,
+                TypingChanged: self._on_typing,
             }
         )
         self.moderates = False
@@ -159,7 +162,12 @@ class ChatPage:
         self._scrolling: asyncio.Task | None = None
         self.presence: PresencePanel = PresencePanel(self.settings.bot_name)
         """Nobody's names until the tab joins; then the room's shared panel."""
-        self.composer = Composer(self._send, on_draft=self.memory.save_draft_soon)
+        self.composer = Composer(
+            self._send, on_draft=self.memory.save_draft_soon, on_keystroke=self._typed
+        )
+        self.typing_line = TypingLine()
+        """Who else is typing here, just above the composer."""
+        self._typing_changed = False
         self.notice = PostingNotice(self.composer)
         """Says under the composer that the room is locked, or that this person is muted."""
         self.chrome = RoomChrome(page, title, self.presence, self.memory, rooms)
@@ -202,7 +210,11 @@ class ChatPage:
         # behind the join dialog there is nothing to read.
         page.add(
             self.chrome.layout(
-                self.follow.view, ft.Container(self.composer, padding=ft.Padding.all(8))
+                self.follow.view,
+                ft.Container(
+                    ft.Column([self.typing_line, self.composer], spacing=2, tight=True),
+                    padding=ft.Padding.only(left=8, top=2, right=8, bottom=8),
+                ),
             )
         )
         if person is None:
@@ -318,14 +330,20 @@ class ChatPage:
         self.shared_room.everyone.add(page)
         self._append_events(self.feed.backlog_read(shared.messages()))
         self._on_online(OnlineChanged(self.room, self.service.online(self.room)))
+        self._on_typing(TypingChanged(self.room, self.service.typers(self.room)))
 
     async def _joined_dialog_closed(self, e: ft.Event) -> None:
         if self.name is not None:
             self.composer.focus()  # the cursor waits where the person will write
 
+    async def _typed(self) -> None:
+        if self.name is not None:
+            self.service.typing_in(self.room, self.session_id)
+
     async def _send(self, text: str, client_id: str) -> None:
         if self.name is None:
             raise Rejected("Join the room first.")
+        self.service.stop_typing(self.room, self.session_id)
         if text.strip() == PASSWORD_COMMAND:
             self.page.show_dialog(PasswordDialog(self.name, self._set_password))
             return
@@ -518,6 +536,9 @@ class ChatPage:
     def _on_online(self, event: OnlineChanged) -> None:
         self._online = event.names
 
+    def _on_typing(self, event: TypingChanged) -> None:
+        self._typing_changed |= self.typing_line.show(event.typers, self.person_id)
+
     def _on_lock_changed(self, event: RoomLockChanged) -> None:
         self.notice.lock_changed(event.locked)
 
@@ -660,6 +681,9 @@ class ChatPage:
             if self._title_changed:
                 self._title_changed = False
                 self._show_title()
+            if self._typing_changed:
+                self._typing_changed = False
+                self.typing_line.update()
             self.outage_copy.changed()
             if self._online is not None:
                 self.chrome.show_online(
