@@ -10,6 +10,7 @@ from chat.store.api import ApiStore
 from chat.store.moderation import ModerationStore
 from chat.store.people import PeopleStore
 from chat.store.reads import ReadsStore
+from chat.store.search import SearchStore
 
 
 class StoreUnavailable(RuntimeError):
@@ -28,7 +29,7 @@ class RoomTaken(ValueError):
         self.name = name
 
 
-class Store(PeopleStore, ModerationStore, ApiStore, ReadsStore, Protocol):
+class Store(PeopleStore, ModerationStore, ApiStore, ReadsStore, SearchStore, Protocol):
     """Durable, per-room ordered message log (and the people who write). The store assigns `seq`."""
 
     async def open(self) -> None:

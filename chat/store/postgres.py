@@ -19,6 +19,7 @@ from chat.store.migrations import Migration, pending
 from chat.store.moderation_postgres import MODERATION_MIGRATIONS, PostgresModeration
 from chat.store.people_postgres import PEOPLE_MIGRATIONS, PostgresPeople
 from chat.store.reads_postgres import READS_MIGRATIONS, PostgresReads
+from chat.store.search_postgres import SEARCH_MIGRATIONS, PostgresSearch
 from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
 
 MIGRATIONS: list[Migration] = [
@@ -89,6 +90,7 @@ MIGRATIONS: list[Migration] = [
     *API_MIGRATIONS,
     *MEMBER_MIGRATIONS,
     *READS_MIGRATIONS,
+    *SEARCH_MIGRATIONS,
 ]
 
 # Every process that starts takes this lock before migrating, so only one applies each step.
@@ -140,7 +142,7 @@ def _server(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
 
 
-class PostgresStore(PostgresPeople, PostgresModeration, PostgresApi, PostgresReads):
+class PostgresStore(PostgresPeople, PostgresModeration, PostgresApi, PostgresReads, PostgresSearch):
     """Store backed by PostgreSQL; room sequence numbers come from a locked counter row."""
 
     def __init__(self, url: str) -> None:

@@ -18,6 +18,7 @@ from chat.store.migrations import Migration, pending
 from chat.store.moderation_sqlite import MODERATION_MIGRATIONS, SQLiteModeration
 from chat.store.people_sqlite import PEOPLE_MIGRATIONS, SQLitePeople
 from chat.store.reads_sqlite import READS_MIGRATIONS, SQLiteReads
+from chat.store.search_sqlite import SEARCH_MIGRATIONS, SQLiteSearch
 from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
 
 _NOW = "(julianday('now') - 2440587.5) * 86400.0"
@@ -93,6 +94,7 @@ MIGRATIONS: list[Migration] = [
     *API_MIGRATIONS,
     *MEMBER_MIGRATIONS,
     *READS_MIGRATIONS,
+    *SEARCH_MIGRATIONS,
 ]
 
 
@@ -137,7 +139,7 @@ def sqlite_path(url: str) -> Path:
     return Path(url[len("sqlite:///") :])
 
 
-class SQLiteStore(SQLitePeople, SQLiteModeration, SQLiteApi, SQLiteReads):
+class SQLiteStore(SQLitePeople, SQLiteModeration, SQLiteApi, SQLiteReads, SQLiteSearch):
     """Store backed by one SQLite file; every write is its own transaction."""
 
     def __init__(self, url: str) -> None:
