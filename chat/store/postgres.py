@@ -19,8 +19,8 @@ from chat.store.migrations import Migration, pending
 from chat.store.moderation_postgres import MODERATION_MIGRATIONS, PostgresModeration
 from chat.store.people_postgres import PEOPLE_MIGRATIONS, PostgresPeople
 from chat.store.reads_postgres import READS_MIGRATIONS, PostgresReads
-from chat.store.search_postgres import SEARCH_MIGRATIONS, PostgresSearch
 from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
+from chat.store.search_postgres import SEARCH_MIGRATIONS, PostgresSearch
 
 MIGRATIONS: list[Migration] = [
     (

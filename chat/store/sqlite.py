@@ -18,8 +18,8 @@ from chat.store.migrations import Migration, pending
 from chat.store.moderation_sqlite import MODERATION_MIGRATIONS, SQLiteModeration
 from chat.store.people_sqlite import PEOPLE_MIGRATIONS, SQLitePeople
 from chat.store.reads_sqlite import READS_MIGRATIONS, SQLiteReads
-from chat.store.search_sqlite import SEARCH_MIGRATIONS, SQLiteSearch
 from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
+from chat.store.search_sqlite import SEARCH_MIGRATIONS, SQLiteSearch
 
 _NOW = "(julianday('now') - 2440587.5) * 86400.0"
 
