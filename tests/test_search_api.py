@@ -17,7 +17,7 @@ PATHS = ("/api/v1/search", "/api/search")
 async def seeded(served):
     """Alice with a private room `ops`; Bob outside it; one word said in both rooms."""
     alice, alice_secret, _ = await person_with_token(served, "Alice")
-    bob, bob_secret, _ = await person_with_token(served, "Bob")
+    _bob, bob_secret, _ = await person_with_token(served, "Bob")
     service = served.confab.service
     await service.directory.create_room("ops", "", alice, private=True)
     await served.confab.store.add_message(_draft("general", "the launch is on friday", alice))
