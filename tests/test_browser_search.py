@@ -12,13 +12,8 @@ import pytest
 
 from chat.domain import Draft, Room, RoomKind, utc_now
 from chat.store.sqlite import SQLiteStore
-from tests.browser_fixtures import (  # noqa: F401  (fixtures)
-    SIZES,
-    bot_dir,
-    browser,
-    contexts,
-    playwright,
-)
+from tests import browser_fixtures
+from tests.browser_fixtures import SIZES
 from tests.browser_support import (
     FOCUSED_VALUE,
     artifacts_dir,
@@ -32,6 +27,12 @@ from tests.browser_support import (
 if (reason := missing_tools()) is not None:
     pytest.skip(reason, allow_module_level=True)
 PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
+
+# The fixtures this module uses, by name.
+playwright = browser_fixtures.playwright
+browser = browser_fixtures.browser
+contexts = browser_fixtures.contexts
+bot_dir = browser_fixtures.bot_dir
 
 pytestmark = pytest.mark.browser
 
