@@ -93,6 +93,9 @@ def headline_options(marks: Marks) -> str:
     )
 
 
+BEST_WINDOW = 1000
+"""Best-first ranks the newest this many matches: a bounded cost per search (as on SQLite)."""
+
 T = TypeVar("T")
 
 
@@ -123,27 +126,32 @@ class PostgresSearch:
         if query.by_substring:
             return await self._by_substring(query, rooms, limit)
         ranking = (
-            "ts_rank(search_vector, found.q) DESC, created_at DESC, seq DESC"
+            "ts_rank(search_vector, q) DESC, created_at DESC, seq DESC"
             if order is SearchOrder.BEST
             else "created_at DESC, seq DESC"
         )
+        # Best-first ranks the newest BEST_WINDOW matches, as on SQLite; headlines only for the page.
         sql = f"""
             WITH found AS (SELECT websearch_to_tsquery('confab_search', $1) AS q),
-            page AS (
-                SELECT {COLUMNS}, found.q AS q, row_number() OVER (ORDER BY {ranking}) AS place
-                FROM messages, found
+            recent AS (
+                SELECT {COLUMNS}, search_vector, found.q AS q FROM messages, found
                 WHERE search_vector @@ found.q AND room = ANY($2::text[])
                   AND deleted_by IS NULL
-                ORDER BY {ranking} LIMIT $3
+                ORDER BY created_at DESC, seq DESC LIMIT $5
+            ),
+            page AS (
+                SELECT recent.*, row_number() OVER (ORDER BY {ranking}) AS place FROM recent
+                ORDER BY place LIMIT $3
             )
             SELECT page.*, ts_headline('confab_search', page.text, page.q, $4) AS marked
             FROM page ORDER BY place
         """
+        window = BEST_WINDOW if order is SearchOrder.BEST else limit
         marks = new_marks()
         rows = await self._run(
             "search the messages",
             lambda conn: conn.fetch(
-                sql, websearch_text(query), list(rooms), limit, headline_options(marks)
+                sql, websearch_text(query), list(rooms), limit, headline_options(marks), window
             ),
         )
         return [SearchHit(row_to_message(row), split_marked(row["marked"], marks)) for row in rows]

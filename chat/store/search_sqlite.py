@@ -92,6 +92,27 @@ SEARCH_MIGRATIONS: list[Migration] = [
 
 _MESSAGE_COLUMNS = ", ".join(f"m.{column.strip()}" for column in COLUMNS.split(","))
 _SNIPPET = "snippet(messages_fts, 0, :start, :end, '…', 14)"
+_MATCHES = """
+    FROM messages_fts JOIN messages AS m ON m.rowid = messages_fts.rowid
+    WHERE messages_fts MATCH :match
+      AND m.room IN (SELECT value FROM json_each(:rooms)) AND m.deleted_by IS NULL
+"""
+_NEWEST = f"""SELECT m.rowid AS rid, {_MESSAGE_COLUMNS}, {_SNIPPET} AS marked {_MATCHES}
+    ORDER BY messages_fts.rowid DESC LIMIT :limit"""
+# bm25 is computed only for the newest BEST_WINDOW matches (the subquery's output rows),
+# then snippets only for the page: a common word matches tens of thousands of messages.
+_BEST_IDS = f"""SELECT rid FROM (
+        SELECT messages_fts.rowid AS rid, messages_fts.rank AS score {_MATCHES}
+        ORDER BY messages_fts.rowid DESC LIMIT :window
+    ) ORDER BY score LIMIT :limit"""
+# The rowid range lets FTS5 read only that stretch of each word's list of matches.
+_SNIPPETS_OF = f"""SELECT m.rowid AS rid, {_MESSAGE_COLUMNS}, {_SNIPPET} AS marked
+    FROM messages_fts JOIN messages AS m ON m.rowid = messages_fts.rowid
+    WHERE messages_fts MATCH :match
+      AND messages_fts.rowid BETWEEN :low AND :high
+      AND messages_fts.rowid IN (SELECT value FROM json_each(:ids))"""
+BEST_WINDOW = 1000
+"""Best-first ranks the newest this many matches (as PostgreSQL does): a bounded cost per search."""
 _TRIGRAM_MIN = 3
 """The trigram index finds substrings of at least this many characters."""
 
@@ -128,23 +149,25 @@ class SQLiteSearch:
             return []
         if query.by_substring:
             return await self._by_substring(query, rooms, limit)
-        sql = f"""
-            SELECT {_MESSAGE_COLUMNS}, {_SNIPPET} AS marked
-            FROM messages_fts JOIN messages AS m ON m.rowid = messages_fts.rowid
-            WHERE messages_fts MATCH :match
-              AND m.room IN (SELECT value FROM json_each(:rooms)) AND m.deleted_by IS NULL
-            ORDER BY {"messages_fts.rank" if order is SearchOrder.BEST else "messages_fts.rowid DESC"}
-            LIMIT :limit
-        """
         marks = new_marks()
-        params = {
+        params: dict[str, Any] = {
             "match": fts5_match(query),
             "rooms": json.dumps(list(rooms)),
             "limit": limit,
             "start": marks.start,
             "end": marks.end,
         }
-        rows = await self._search_rows(sql, params)
+        if order is SearchOrder.BEST:
+            ranked = await self._search_rows(_BEST_IDS, {**params, "window": BEST_WINDOW})
+            ids = [row["rid"] for row in ranked]
+            if not ids:
+                return []
+            params.update(ids=json.dumps(ids), low=min(ids), high=max(ids))
+            rows = await self._search_rows(_SNIPPETS_OF, params)
+            place = {rid: index for index, rid in enumerate(ids)}
+            rows.sort(key=lambda row: place[row["rid"]])
+        else:
+            rows = await self._search_rows(_NEWEST, params)
         return [SearchHit(row_to_message(row), split_marked(row["marked"], marks)) for row in rows]
 
     async def _by_substring(
