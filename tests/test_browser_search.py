@@ -115,6 +115,8 @@ def test_a_found_message_opens_in_context_and_private_rooms_stay_hidden(
         page.screenshot(path=artifacts_dir() / f"search-results-{size}.png")
 
         open_result(page, "zebracorn parade")
+        time.sleep(1.5)  # not a check: the picture of the message marked for a moment
+        page.screenshot(path=artifacts_dir() / f"search-marked-{size}.png")
         # The message is far above what the tab loaded: it shows only if it was paged in and
         # scrolled to; the newest line is then out of view.
         wait_for_text(
