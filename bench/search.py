@@ -320,9 +320,7 @@ def main() -> None:
     with TemporaryDirectory() as temp:
         work = args.work or Path(temp)
         work.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(
-            run(args.messages, args.repeats, args.like_repeats, work, args.reuse)
-        )
+        result = asyncio.run(run(args.messages, args.repeats, args.like_repeats, work, args.reuse))
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
     if args.out:
