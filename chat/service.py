@@ -34,6 +34,7 @@ from chat.presence import PresenceBook
 from chat.relay import Fanout, RoomRelay
 from chat.rooms import RoomDirectory
 from chat.rules import Rejected, TooFast, clean_message
+from chat.search import MessageSearch
 from chat.store.base import Store, StoreUnavailable
 from chat.typing_indicator import TypingThrottle
 from chat.typing_signals import TypingSender
@@ -74,6 +75,8 @@ class ChatService:
             settings.room,
         )
         """Rooms: creating them, who may see them, invitations."""
+        self.search = MessageSearch(store, self.directory)
+        """Search in the rooms a person may read."""
         self.moderation = Moderation(settings, store, self._publish, self._announce)
         """Deleting, muting, removing, locking, banning; the checks before each post."""
         self.edits = Edits(

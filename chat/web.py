@@ -12,7 +12,7 @@ from chat.app import Confab
 from chat.config import Settings
 from chat.flet_internals import app_pubsub_hub
 from chat.http import SecurityHeaders, serve_web_client
-from chat.http.api_v1 import build_api_v1
+from chat.http.api_v1 import build_api_v1, search_alias
 from chat.http.hosts import add_host_check
 from chat.ops_routes import build_ops_router
 from chat.resources import assets_dir
@@ -45,7 +45,9 @@ def create_app(settings: Settings) -> flet_fastapi.FastAPI:
     app.state.socket_guard = SocketGuard(SocketLimits.from_settings(settings))
     app.add_middleware(SocketGuardMiddleware, guard=app.state.socket_guard)
     app.include_router(build_router(confab))
-    app.include_router(build_api_v1(confab))
+    api_v1 = build_api_v1(confab)
+    app.include_router(search_alias(api_v1))
+    app.include_router(api_v1)
     flet_app = flet_fastapi.app(
         confab.main,
         assets_dir=str(ASSETS_DIR),

@@ -130,9 +130,17 @@ def test_tab_walks_every_control_in_reading_order_with_a_visible_focus_ring(busy
     # (at desktop width the room list's rows and the conversation's share lines), the buttons in
     # the messages, the composer, Send. A phone keeps the rooms and the people behind buttons.
     if size == "phone":  # the API button is on wide screens only (/api on a phone)
-        above = ["Rooms", "3 online", THEME, "Load earlier messages"]
+        above = ["Rooms", "3 online", SEARCH, THEME, "Load earlier messages"]
     else:
-        above = [API, THEME, "New room", "Load earlier messages", "Direct message", "# general"]
+        above = [
+            API,
+            SEARCH,
+            THEME,
+            "New room",
+            "Load earlier messages",
+            "Direct message",
+            "# general",
+        ]
     order = [*above, "Message actions", "Stop", "Copy code", WRITE, "Send message"]  # Bob asked
     bob.bring_to_front()  # Alice's tab was in front to write
     _click_into_composer(bob)
@@ -166,6 +174,7 @@ def test_tab_walks_every_control_in_reading_order_with_a_visible_focus_ring(busy
 
 THEME = "Switch light/dark"
 API = "API tokens and webhooks"
+SEARCH = "Search messages"
 WRITE = "Write a message..."
 RING_PIXELS = 40
 """Primary-coloured pixels a focus ring adds at least (seen: 180 round the theme switch, 340-810 round text buttons)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from chat.access import HOOK_PATH
 from chat.access_tokens import Caller
@@ -19,6 +20,8 @@ from chat.api import read_limited
 from chat.domain import Message, Room
 from chat.http.api_guard import ApiLimits, ApiRoute, NotFound, TooLarge
 from chat.rules import Rejected
+from chat.search import DEFAULT_RESULTS, order_from
+from chat.search_query import SearchHit
 
 PREFIX = "/api/v1"
 MAX_SEQ = 2**62
@@ -103,6 +106,20 @@ def build_api_v1(confab: Any) -> APIRouter:
             raise Rejected("The message is empty: there is nothing to send.")
         return JSONResponse({"message": message_json(message)}, status_code=201)
 
+    @router.get("/search")
+    async def search(
+        request: Request,
+        q: str = "",
+        room: str | None = None,
+        order: str | None = None,
+        limit: int = DEFAULT_RESULTS,
+    ) -> JSONResponse:
+        who, _ = await caller(request)
+        if room is not None:
+            await visible_room(room, who)
+        hits = await confab.service.search.find(who.person.id, q, room, order_from(order), limit)
+        return JSONResponse({"query": q, "results": [hit_json(hit) for hit in hits]})
+
     @router.post(HOOK_PATH.removeprefix(PREFIX) + "{secret}")
     async def webhook(request: Request, secret: str) -> JSONResponse:
         limits.address(request)
@@ -125,6 +142,22 @@ def build_api_v1(confab: Any) -> APIRouter:
         )
 
     return router
+
+
+SEARCH_ALIAS = "/api/search"
+"""The search path the issue names, served by the same route as /api/v1/search."""
+
+
+def search_alias(api_v1: APIRouter) -> APIRouter:
+    """A router serving SEARCH_ALIAS with /api/v1/search's own handler: same auth, limits, code."""
+    endpoint = next(
+        route.endpoint
+        for route in api_v1.routes
+        if isinstance(route, APIRoute) and route.path == f"{PREFIX}/search"
+    )
+    alias = APIRouter(route_class=ApiRoute)
+    alias.add_api_route(SEARCH_ALIAS, endpoint, methods=["GET"])
+    return alias
 
 
 def _text(data: dict[str, Any]) -> str:
@@ -157,4 +190,13 @@ def message_json(message: Message) -> dict[str, Any]:
         "status": message.status.value,
         "text": message.text,
         "created_at": message.created_at.isoformat(),
+    }
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    """A search result as the API shows it: the message, and its snippet in parts."""
+    return {
+        "message": message_json(hit.message),
+        "snippet": hit.snippet_text,
+        "snippet_parts": [{"text": part.text, "hit": part.hit} for part in hit.snippet],
     }

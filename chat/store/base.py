@@ -11,6 +11,7 @@ from chat.store.edits import EditsStore
 from chat.store.moderation import ModerationStore
 from chat.store.people import PeopleStore
 from chat.store.reads import ReadsStore
+from chat.store.search import SearchStore
 
 
 class StoreUnavailable(RuntimeError):
@@ -29,7 +30,7 @@ class RoomTaken(ValueError):
         self.name = name
 
 
-class Store(PeopleStore, ModerationStore, ApiStore, ReadsStore, EditsStore, Protocol):
+class Store(PeopleStore, ModerationStore, ApiStore, ReadsStore, EditsStore, SearchStore, Protocol):
     """Durable, per-room ordered message log (and the people who write). The store assigns `seq`."""
 
     async def open(self) -> None:

@@ -21,6 +21,7 @@ from chat.store.moderation_postgres import MODERATION_MIGRATIONS, PostgresModera
 from chat.store.people_postgres import PEOPLE_MIGRATIONS, PostgresPeople
 from chat.store.reads_postgres import READS_MIGRATIONS, PostgresReads
 from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
+from chat.store.search_postgres import SEARCH_MIGRATIONS, PostgresSearch
 
 MIGRATIONS: list[Migration] = [
     (
@@ -91,6 +92,7 @@ MIGRATIONS: list[Migration] = [
     *MEMBER_MIGRATIONS,
     *READS_MIGRATIONS,
     *EDITS_MIGRATIONS,
+    *SEARCH_MIGRATIONS,
 ]
 
 # Every process that starts takes this lock before migrating, so only one applies each step.
@@ -142,7 +144,9 @@ def _server(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
 
 
-class PostgresStore(PostgresPeople, PostgresModeration, PostgresApi, PostgresReads, PostgresEdits):
+class PostgresStore(
+    PostgresPeople, PostgresModeration, PostgresApi, PostgresReads, PostgresEdits, PostgresSearch
+):
     """Store backed by PostgreSQL; room sequence numbers come from a locked counter row."""
 
     def __init__(self, url: str) -> None:

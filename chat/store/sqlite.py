@@ -20,6 +20,7 @@ from chat.store.moderation_sqlite import MODERATION_MIGRATIONS, SQLiteModeration
 from chat.store.people_sqlite import PEOPLE_MIGRATIONS, SQLitePeople
 from chat.store.reads_sqlite import READS_MIGRATIONS, SQLiteReads
 from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
+from chat.store.search_sqlite import SEARCH_MIGRATIONS, SQLiteSearch
 
 _NOW = "(julianday('now') - 2440587.5) * 86400.0"
 
@@ -95,6 +96,7 @@ MIGRATIONS: list[Migration] = [
     *MEMBER_MIGRATIONS,
     *READS_MIGRATIONS,
     *EDITS_MIGRATIONS,
+    *SEARCH_MIGRATIONS,
 ]
 
 
@@ -139,7 +141,9 @@ def sqlite_path(url: str) -> Path:
     return Path(url[len("sqlite:///") :])
 
 
-class SQLiteStore(SQLitePeople, SQLiteModeration, SQLiteApi, SQLiteReads, SQLiteEdits):
+class SQLiteStore(
+    SQLitePeople, SQLiteModeration, SQLiteApi, SQLiteReads, SQLiteEdits, SQLiteSearch
+):
     """Store backed by one SQLite file; every write is its own transaction."""
 
     def __init__(self, url: str) -> None:

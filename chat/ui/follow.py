@@ -51,6 +51,8 @@ class FollowLatest:
         self._last_pixels = 0.0
         self.unseen = 0
         """Messages that arrived below the reader's view since they scrolled up."""
+        self.on_follow: Callable[[], None] | None = None
+        """Told once when the reader is back at the end (a jump to an old message waits for it)."""
         self.holder = ft.Column(
             expand=True,
             spacing=0,
@@ -84,6 +86,7 @@ class FollowLatest:
     def message_arrived(self) -> bool:
         """A message arrived below; True when the button changed (the caller updates it)."""
         if not self.reading_up:
+            self._tell_following()  # a jump that did not move the list: the end is in view
             return False
         self.unseen += 1
         self._sync_button()
@@ -122,6 +125,11 @@ class FollowLatest:
 
     # ---- state
 
+    def _tell_following(self) -> None:
+        if self.on_follow is not None:
+            told, self.on_follow = self.on_follow, None
+            told()
+
     def _read_up(self) -> bool:
         if self.reading_up:
             return False
@@ -130,6 +138,8 @@ class FollowLatest:
         return True
 
     def _follow(self) -> bool:
+        if self.reading_up:
+            self._tell_following()
         if not self.reading_up and self.unseen == 0:
             return False
         self.reading_up = False

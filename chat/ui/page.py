@@ -33,6 +33,7 @@ from chat.ui.broadcast import scroll_to_end_in
 from chat.ui.composer import Composer
 from chat.ui.follow import FollowLatest
 from chat.ui.join_dialog import JoinDialog
+from chat.ui.jump import Jump
 from chat.ui.look import is_safe_link
 from chat.ui.markdown_safety import mentions
 from chat.ui.memory import BrowserMemory
@@ -435,6 +436,17 @@ class ChatPage:
 
     async def _close_dialog(self, e: ft.Event) -> None:
         self.page.pop_dialog()
+
+    async def show_message(self, message: Message) -> bool:
+        """Show `message` (of this room) in context (chat/ui/jump.py); False if it cannot be."""
+
+        async def fetch(after: int, limit: int) -> list[Message]:
+            return await self.service.history_after(
+                self.room, after, limit, session_id=self.session_id
+            )
+
+        jump = Jump(self._go_private(), self._row, self._flush, self.follow)
+        return await jump.to(message, fetch, self.page.run_task)
 
     async def load_earlier(self, e: ft.Event) -> None:
         conversation = self._go_private()

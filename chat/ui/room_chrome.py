@@ -105,13 +105,15 @@ class RoomChrome:
         self._apply_width(self.page.width or 1280)
         return body
 
-    def add_action(self, control: ft.Control) -> None:
-        """Put `control` in the app bar, before the light/dark switch, on wide screens only:
-        a phone's bar has room for the menu, the room's name, the people and the switch."""
+    def add_action(self, control: ft.Control, on_phones: bool = False) -> None:
+        """Put `control` in the app bar, before the light/dark switch, on wide screens only
+        unless `on_phones`: a phone's bar has room for the menu, the room's name, the people,
+        search and the switch."""
         appbar = self.page.appbar
         assert isinstance(appbar, ft.AppBar) and appbar.actions is not None  # made in __init__
-        holder = ft.Container(control, visible=self._wide)
-        self._wide_actions.append(holder)
+        holder = ft.Container(control, visible=self._wide or on_phones)
+        if not on_phones:
+            self._wide_actions.append(holder)
         appbar.actions.insert(appbar.actions.index(self.theme_button), holder)
 
     def show_presence(self, panel: PresencePanel) -> None:

@@ -18,11 +18,13 @@ from chat.person import Person
 from chat.reads import Reader, UnreadBook
 from chat.room_rules import ROOM_NAME
 from chat.rules import Rejected
+from chat.search_query import SearchHit, SearchOrder
 from chat.service import ChatService
 from chat.ui.live_rooms import LiveRooms
 from chat.ui.page import ChatPage
 from chat.ui.room_item import room_title
 from chat.ui.room_list import NewRoomDialog, PersonDialog, RoomList
+from chat.ui.search_dialog import SEARCH_BUTTON_NAME, SearchDialog
 
 
 class TabShell:
@@ -141,11 +143,40 @@ class TabShell:
             self.api,
             on_entered=lambda: self._refresh_lists(room, lists),  # their rooms and DMs show
         )
+        chat.chrome.add_action(self._search_button(), on_phones=True)
         await chat.start(person)
         if self.chat is not chat:
             return  # as above: the lists on the page now are the next room's
         self._read_when_seen_again(chat)
         await self._refresh_lists(room, lists)  # joining and leaving changed the activity order
+
+    def _search_button(self) -> ft.Control:
+        return ft.IconButton(
+            icon=ft.Icon(ft.Icons.SEARCH, semantics_label=SEARCH_BUTTON_NAME),
+            tooltip=SEARCH_BUTTON_NAME,
+            on_click=self._open_search,
+        )
+
+    async def _open_search(self, e: ft.Event) -> None:
+        if self.chat is not None:
+            self.page.show_dialog(SearchDialog(self.chat.room, self.search, self.show_hit, self.tz))
+
+    async def search(self, raw: str, every_room: bool, order: SearchOrder) -> list[SearchHit]:
+        """What the person may read that matches `raw`: in every room, or in the one shown."""
+        room = None if every_room or self.chat is None else self.chat.room
+        return await self.service.search.find(self.person_id, raw, room, order)
+
+    async def show_hit(self, hit: SearchHit) -> None:
+        """Go to the result's room and show the message there, in context."""
+        self.page.pop_dialog()
+        await self.open_room(hit.message.room)
+        chat = self.chat
+        if chat is None or chat.room != hit.message.room:
+            return  # the room could not be opened (no longer readable)
+        if not await chat.show_message(hit.message):
+            self.page.show_dialog(
+                ft.SnackBar(ft.Text("That message is too far back to show here, or is gone."))
+            )
 
     def _room_list(self) -> RoomList:
         return RoomList(

@@ -1,0 +1,129 @@
+"""Showing one message in context in one tab: page its history in, scroll to it, mark it briefly.
+
+Used by search (and anything else that points at a message). The tab's list
+must be its own (not the shared one): the mark and the scroll are for this
+tab only. Rows are paged in contiguously, from the message (and a few before
+it) up to the oldest row shown, so "Load earlier" and new messages go on as
+before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import flet as ft
+
+from chat.domain import Message
+from chat.ui.follow import FollowLatest
+from chat.ui.message_list import MakeRow, MessageList
+from chat.ui.message_row import ChatMessage
+
+CONTEXT_BEFORE = 5
+"""Messages shown above the one jumped to, when they have to be paged in."""
+MAX_PAGED_IN = 2000
+"""A message further back than this many rows is not paged in (the list would grow too long)."""
+MARK_SECONDS = 3.0
+"""How long the message jumped to stays marked."""
+MARK_COLOR = ft.Colors.TERTIARY_CONTAINER
+SCROLL_SETTLE_SECONDS = (0.0, 0.4, 1.0)
+"""Pauses before each scroll to the row: rows paged in are laid out over a few frames."""
+
+FetchAfter = Callable[[int, int], Awaitable[list[Message]]]
+"""Messages of the room after a seq, up to a count, oldest first (ChatService.history_after)."""
+
+
+def scroll_key(message_id: str) -> str:
+    """The key a row jumped to carries (as a ScrollKey), so the list can scroll to it."""
+    return f"m-{message_id}"
+
+
+async def page_in(conversation: MessageList, target: Message, fetch_after: FetchAfter) -> bool:
+    """Bring `target` into `conversation`, paging in what lies between; False if it cannot be."""
+    if target.id in conversation.rows:
+        return True
+    oldest = conversation.oldest_seq
+    if oldest is not None and target.seq > oldest:
+        return False  # newer than the oldest row yet not shown: not arrived, or gone
+    start = max(0, target.seq - CONTEXT_BEFORE - 1)
+    wanted = (oldest - 1 - start) if oldest is not None else CONTEXT_BEFORE * 4
+    if wanted > MAX_PAGED_IN:
+        return False
+    older = [m for m in await fetch_after(start, wanted) if oldest is None or m.seq < oldest]
+    if oldest is None:
+        for message in older:
+            conversation.posted(message)
+    else:
+        conversation.extra_rows += len(older)
+        conversation.prepend(older)
+    return target.id in conversation.rows
+
+
+async def scroll_into_view(view: ft.ListView, message_id: str) -> None:
+    """Scroll `view` to the row of `message_id`, then again once the client has laid out
+    the rows just paged in (the first jump lands where their estimated heights put it)."""
+    for settle in SCROLL_SETTLE_SECONDS:
+        await asyncio.sleep(settle)
+        await view.scroll_to(scroll_key=scroll_key(message_id), duration=0)
+
+
+def mark(conversation: MessageList, message_id: str, make_row: MakeRow, on: bool) -> None:
+    """Rebuild the row of `message_id` with (or without) the mark, keyed for scrolling."""
+    row = conversation.rows.get(message_id)
+    if row is None:
+        return
+    fresh: ChatMessage = make_row(row.message, row.grouped, row.starts_day)
+    fresh.key = ft.ScrollKey(scroll_key(message_id))  # type: ignore[call-arg]  # Flet's dataclass
+    fresh.bgcolor = MARK_COLOR if on else None
+    conversation.replace(row, fresh)
+
+
+async def unmark_later(
+    conversation: MessageList, message_id: str, make_row: MakeRow, send: Callable[[], None]
+) -> None:
+    """Take the mark off after MARK_SECONDS (if the row is still there)."""
+    await asyncio.sleep(MARK_SECONDS)
+    row = conversation.rows.get(message_id)
+    if row is not None and row.bgcolor == MARK_COLOR:
+        mark(conversation, message_id, make_row, on=False)
+        send()
+
+
+class Jump:
+    """One tab's jump to a message of the room it shows, in its own list."""
+
+    def __init__(
+        self,
+        conversation: MessageList,
+        make_row: MakeRow,
+        send: Callable[[], None],
+        follow: FollowLatest,
+    ):
+        self.conversation = conversation
+        self._make_row, self._send, self._follow = make_row, send, follow
+
+    async def to(
+        self,
+        message: Message,
+        fetch_after: FetchAfter,
+        run_task: Callable[..., object],
+    ) -> bool:
+        """Page `message` in, mark it, scroll to it; False if it cannot be shown."""
+        conversation = self.conversation
+        if not await page_in(conversation, message, fetch_after):
+            return False
+        # The row must be built to be scrolled to, and a list following its end scrolls
+        # nowhere else: it follows again once the reader is back at the end.
+        conversation.view.build_controls_on_demand = False
+        conversation.view.auto_scroll = False
+        self._follow.on_follow = self._follow_end_again
+        mark(conversation, message.id, self._make_row, on=True)
+        self._send()
+        await scroll_into_view(conversation.view, message.id)
+        run_task(unmark_later, conversation, message.id, self._make_row, self._send)
+        return True
+
+    def _follow_end_again(self) -> None:
+        self.conversation.view.auto_scroll = True
+        self.conversation.list_changed = True
+        self._send()
