@@ -7,7 +7,7 @@ import random
 import pytest
 import pytest_asyncio
 
-from chat.domain import MessageStatus
+from chat.domain import MessageStatus, utc_now
 from chat.search_query import HIT_START, SearchOrder, parse
 from tests import test_store as contract
 from tests.test_store import draft
@@ -117,6 +117,14 @@ async def test_an_edit_is_found_by_its_new_words_only(db):
     await db.update_message(message.id, "typo in the message, fixed", MessageStatus.DONE, {})
     assert await find(db, "teh") == []
     assert texts(await find(db, "fixed")) == ["typo in the message, fixed"]
+
+
+async def test_an_edit_by_its_author_is_found_by_its_new_words_only(db):
+    message = await db.add_message(draft("meet at the statoin"))
+    await db.edit_message(message.id, "meet at the station", "p-ann", utc_now())
+    assert await find(db, "statoin") == []
+    assert texts(await find(db, "station")) == ["meet at the station"]
+    assert [v.text for v in await db.message_versions(message.id)] == ["meet at the statoin"]
 
 
 async def test_a_deleted_message_drops_out(db):
