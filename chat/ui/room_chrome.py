@@ -57,12 +57,14 @@ class RoomChrome:
         page.drawer = ft.NavigationDrawer(
             [ft.Container(self._rooms_in_drawer, padding=12, height=600)]
         )
+        # The app's name, on wide screens only: a phone's bar keeps its width for the room's name.
+        self.wordmark = ft.Text("Confab", weight=ft.FontWeight.BOLD)
         page.appbar = ft.AppBar(
             leading=self.rooms_button,
             automatically_imply_leading=False,
             title=ft.Row(
                 [
-                    ft.Text("Confab", weight=ft.FontWeight.BOLD),
+                    self.wordmark,
                     # A long room name ends in "…" rather than running under the buttons.
                     ft.Text(
                         title, size=14, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS, expand=True
@@ -187,6 +189,7 @@ class RoomChrome:
         self.online_button.visible = not wide
         # A long name would push the title and the theme switch off a phone's app bar.
         self.user_label.visible = wide
+        self.wordmark.visible = wide
         self._wide = wide
         for action in self._wide_actions:
             action.visible = wide
