@@ -59,6 +59,38 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
+class Reaction:
+    """One emoji on a message, and the people who put it there (oldest first)."""
+
+    emoji: str
+    person_ids: tuple[str, ...]
+    names: tuple[str, ...]
+    """Their names now, in the order of `person_ids` (for "who reacted")."""
+
+    @property
+    def count(self) -> int:
+        """How many people reacted with this emoji."""
+        return len(self.person_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Reactions:
+    """Every reaction on one message; `version` grows with each change, so a stale one loses."""
+
+    version: int = 0
+    items: tuple[Reaction, ...] = ()
+
+    def by(self, person_id: str | None) -> frozenset[str]:
+        """The emoji person `person_id` reacted with."""
+        if person_id is None:
+            return frozenset()
+        return frozenset(r.emoji for r in self.items if person_id in r.person_ids)
+
+
+NO_REACTIONS = Reactions()
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """A stored message: `seq` orders it within its room."""
 
@@ -76,6 +108,8 @@ class Message:
     """The person who wrote it (None for the bot, system lines and messages from before people)."""
     deleted_by: str | None = None
     """The person id of the moderator who deleted it: a tombstone, its text cleared."""
+    reactions: Reactions = NO_REACTIONS
+    """Its reactions, as the history read them (live changes come as ReactionsChanged)."""
 
     @property
     def is_deleted(self) -> bool:
@@ -110,6 +144,15 @@ class MessageChanged:
     """A message's text or status changed in place (a streaming bot reply)."""
 
     message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionsChanged:
+    """Someone added or removed a reaction: `reactions` is the message's whole summary now."""
+
+    room: str
+    message_id: str
+    reactions: Reactions
 
 
 EVERY_ROOM = "*"
@@ -226,11 +269,15 @@ ModerationEvent = RoomLockChanged | PersonMuted | MemberRemoved | PersonBanned
 BusEvent = (
     MessagePosted
     | MessageChanged
+    | ReactionsChanged
     | PresenceSnapshot
     | StopRequested
     | RoomCreated
     | ModerationEvent
 )
 RoomEvent = (
-    MessagePosted | MessageChanged | OnlineChanged | StopRequested | RoomCreated | ModerationEvent
+    MessagePosted
+    | MessageChanged
+    | ReactionsChanged
+    | OnlineChanged | StopRequested | RoomCreated | ModerationEvent
 )

@@ -9,6 +9,7 @@ from chat.domain import Draft, Message, MessageStatus, Room
 from chat.store.api import ApiStore
 from chat.store.moderation import ModerationStore
 from chat.store.people import PeopleStore
+from chat.store.reactions import ReactionsStore
 from chat.store.reads import ReadsStore
 
 
@@ -28,7 +29,7 @@ class RoomTaken(ValueError):
         self.name = name
 
 
-class Store(PeopleStore, ModerationStore, ApiStore, ReadsStore, Protocol):
+class Store(PeopleStore, ModerationStore, ApiStore, ReadsStore, ReactionsStore, Protocol):
     """Durable, per-room ordered message log (and the people who write). The store assigns `seq`."""
 
     async def open(self) -> None:

@@ -18,6 +18,7 @@ from chat.store.member_migrations import POSTGRES as MEMBER_MIGRATIONS
 from chat.store.migrations import Migration, pending
 from chat.store.moderation_postgres import MODERATION_MIGRATIONS, PostgresModeration
 from chat.store.people_postgres import PEOPLE_MIGRATIONS, PostgresPeople
+from chat.store.reactions_postgres import REACTIONS_MIGRATIONS, PostgresReactions
 from chat.store.reads_postgres import READS_MIGRATIONS, PostgresReads
 from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
 
@@ -89,6 +90,7 @@ MIGRATIONS: list[Migration] = [
     *API_MIGRATIONS,
     *MEMBER_MIGRATIONS,
     *READS_MIGRATIONS,
+    *REACTIONS_MIGRATIONS,
 ]
 
 # Every process that starts takes this lock before migrating, so only one applies each step.
@@ -140,7 +142,7 @@ def _server(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
 
 
-class PostgresStore(PostgresPeople, PostgresModeration, PostgresApi, PostgresReads):
+class PostgresStore(PostgresPeople, PostgresModeration, PostgresApi, PostgresReads, PostgresReactions):
     """Store backed by PostgreSQL; room sequence numbers come from a locked counter row."""
 
     def __init__(self, url: str) -> None:
