@@ -25,6 +25,7 @@ from chat.domain import (
     PersonBanned,
     PersonMuted,
     PresenceSnapshot,
+    ReactionsChanged,
     RoomCreated,
     RoomEvent,
     RoomLockChanged,
@@ -66,6 +67,7 @@ class RoomRelay:
                 RoomCreated: self._on_room_created,
                 RoomLockChanged: self._to_room,
                 PersonMuted: self._to_room,
+                ReactionsChanged: self._to_room,
                 MemberRemoved: self._to_every_tab,
                 PersonBanned: self._to_every_tab,
             }
@@ -172,7 +174,7 @@ class RoomRelay:
     async def _on_stop(self, event: StopRequested) -> None:
         self._fanout(event.room, event)
 
-    async def _to_room(self, event: RoomLockChanged | PersonMuted) -> None:
+    async def _to_room(self, event: RoomLockChanged | PersonMuted | ReactionsChanged) -> None:
         self._fanout(event.room, event)
 
     async def _to_every_tab(self, event: MemberRemoved | PersonBanned) -> None:

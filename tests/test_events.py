@@ -1,5 +1,6 @@
 """The event registry: each type declared once, and every consumer routed through it."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,9 @@ from chat.domain import (
     PersonBanned,
     PersonMuted,
     PresenceSnapshot,
+    Reaction,
+    Reactions,
+    ReactionsChanged,
     Room,
     RoomCreated,
     RoomLockChanged,
@@ -39,6 +43,9 @@ MESSAGE = Message("m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UT
         PersonMuted("design", "p-2", None),
         MemberRemoved("design", "p-2"),
         PersonBanned("p-2"),
+        ReactionsChanged("design", "m1", Reactions(4, (Reaction("🎉", ("p-1", "p-2"), ("Ann", "Bob")),))),
+        ReactionsChanged("design", "m1", Reactions(5)),
+        MessagePosted(replace(MESSAGE, reactions=Reactions(2, (Reaction("👍", ("p-1",), ("Ann",)),)))),
     ],
 )
 def test_every_bus_event_round_trips_with_its_room(event):
@@ -56,6 +63,7 @@ def test_local_events_stay_off_the_bus_and_strangers_are_refused():
         "PersonMuted",
         "MemberRemoved",
         "PersonBanned",
+        "ReactionsChanged",
     }
     assert OnlineChanged in EVENT_TYPES
     with pytest.raises(ValueError, match="does not travel"):
