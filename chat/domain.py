@@ -279,5 +279,8 @@ RoomEvent = (
     MessagePosted
     | MessageChanged
     | ReactionsChanged
-    | OnlineChanged | StopRequested | RoomCreated | ModerationEvent
+    | OnlineChanged
+    | StopRequested
+    | RoomCreated
+    | ModerationEvent
 )

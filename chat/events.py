@@ -147,9 +147,7 @@ _declare(
             "message_id": e.message_id,
             "reactions": reactions_to_body(e.reactions),
         },
-        lambda d: ReactionsChanged(
-            d["room"], d["message_id"], reactions_from_body(d["reactions"])
-        ),
+        lambda d: ReactionsChanged(d["room"], d["message_id"], reactions_from_body(d["reactions"])),
     )
 )
 _declare(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from chat.config import Settings
 from chat.domain import Message, MessageKind, Reactions, ReactionsChanged

@@ -34,3 +34,15 @@ def clean_emoji(raw: str) -> str:
     if not emoji_data.is_emoji(text):
         raise Rejected(f"A reaction is one emoji, and “{text}” is not one.")
     return text
+
+
+def emoji_name(emoji: str) -> str:
+    """Words for `emoji` ("thumbs up"), for tooltips and screen readers."""
+    return emoji_data.demojize(emoji, delimiters=("", "")).replace("_", " ")
+
+
+def who_reacted(names: tuple[str, ...], emoji: str) -> str:
+    """ "Ann, Bob and you reacted with thumbs up": what hovering or long-pressing a chip says."""
+    people = [n or "someone" for n in names] or ["nobody"]
+    listed = people[0] if len(people) == 1 else f"{', '.join(people[:-1])} and {people[-1]}"
+    return f"{listed} reacted with {emoji_name(emoji)}"

@@ -24,7 +24,9 @@ async def test_a_reaction_toggles_and_every_tab_of_the_room_hears_the_whole_summ
     after_bob = await service.react("general", hello.id, "s-bob", "👍")
     assert counts(after_bob) == {"👍": 2} and after_bob.items[0].names == ("Ada", "Bob")
     removed = await service.react("general", hello.id, "s-ada", "👍")  # again: taken back
-    assert counts(removed) == {"👍": 1} and removed.by(bob.id) == {"👍"} and not removed.by(admin.id)
+    assert (
+        counts(removed) == {"👍": 1} and removed.by(bob.id) == {"👍"} and not removed.by(admin.id)
+    )
     await eventually(lambda: len(seen(events, ReactionsChanged)) == 3)
     heard = [e for _, e in seen(events, ReactionsChanged)]
     assert {room for room, _ in seen(events, ReactionsChanged)} == {"general"}

@@ -84,9 +84,7 @@ async def test_many_messages_are_read_in_one_call(store):
 async def test_a_version_never_shows_less_than_an_earlier_one(store):
     people = await _people(store, *(f"P{i}" for i in range(8)))
     message = await store.add_message(draft("hello"))
-    results = await asyncio.gather(
-        *(store.set_reaction(message.id, p, "🔥", True) for p in people)
-    )
+    results = await asyncio.gather(*(store.set_reaction(message.id, p, "🔥", True) for p in people))
     newest = max(results, key=lambda r: r.version)
     assert _counts(newest) == {"🔥": 8}
     for older in results:  # a higher version holds everything a lower one held

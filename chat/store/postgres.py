@@ -142,7 +142,9 @@ def _server(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
 
 
-class PostgresStore(PostgresPeople, PostgresModeration, PostgresApi, PostgresReads, PostgresReactions):
+class PostgresStore(
+    PostgresPeople, PostgresModeration, PostgresApi, PostgresReads, PostgresReactions
+):
     """Store backed by PostgreSQL; room sequence numbers come from a locked counter row."""
 
     def __init__(self, url: str) -> None:

@@ -35,15 +35,13 @@ def summaries(rows: Iterable[Row]) -> dict[str, Reactions]:
     """
     grouped: dict[str, tuple[int, dict[str, list[tuple[str, str]]]]] = {}
     for row in rows:
-        version, by_emoji = grouped.setdefault(row["message_id"], (int(row["version"]), {}))
+        _, by_emoji = grouped.setdefault(row["message_id"], (int(row["version"]), {}))
         if row["emoji"] is not None:
             by_emoji.setdefault(row["emoji"], []).append((row["person_id"], row["name"] or ""))
     return {
         message_id: Reactions(
             version,
-            tuple(
-                _reaction(emoji, people) for emoji, people in by_emoji.items()
-            ),
+            tuple(_reaction(emoji, people) for emoji, people in by_emoji.items()),
         )
         for message_id, (version, by_emoji) in grouped.items()
     }

@@ -73,9 +73,7 @@ class SQLiteReactions:
         if not message_ids:
             return {}
         try:
-            async with self._connection().execute(
-                _SUMMARIES, (json.dumps(message_ids),)
-            ) as cursor:
+            async with self._connection().execute(_SUMMARIES, (json.dumps(message_ids),)) as cursor:
                 return summaries(await cursor.fetchall())
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"could not read the reactions: {exc}") from exc
