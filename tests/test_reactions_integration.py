@@ -63,7 +63,7 @@ async def test_a_reaction_made_in_one_tab_shows_in_the_others_and_so_does_taking
         for person in (ann, bob):
             await shows(person, ["👍 1"])
         # Who reacted: hovering (or a long press) shows it; your own reaction is marked.
-        assert chip(ann, "👍")["tooltip"] == "you reacted with thumbs up"
+        assert chip(ann, "👍")["tooltip"] == "You reacted with thumbs up"
         assert chip(bob, "👍")["tooltip"] == "Ann reacted with thumbs up"
         assert chip(ann, "👍")["style"].get("bgcolor") and not chip(bob, "👍")["style"].get(
             "bgcolor"
@@ -109,7 +109,7 @@ async def test_a_tab_that_only_reads_sees_reactions_live(bot_dir, tmp_path):
         await react_with_picker(reader, "red heart")
         for person in (ann, reader, watcher):
             await shows(person, ["❤️ 1"])
-        assert chip(reader, "❤️")["tooltip"] == "you reacted with red heart"
+        assert chip(reader, "❤️")["tooltip"] == "You reacted with red heart"
         assert chip(watcher, "❤️")["tooltip"] == "Rae reacted with red heart"
         for person in (ann, reader, watcher):
             assert person.client.errors == []

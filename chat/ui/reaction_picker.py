@@ -11,6 +11,9 @@ from chat.reaction_rules import DEFAULT_REACTIONS, PICKER_EMOJI, emoji_name
 
 PICKER_TITLE = "React with"
 EMOJI_SIZE = 22
+BUTTON_SIZE = 44
+PER_LINE = 7
+"""Emoji buttons on a line: the dialog fits a phone 360 px wide."""
 
 
 class ReactionPicker(ft.AlertDialog):
@@ -29,8 +32,7 @@ class ReactionPicker(ft.AlertDialog):
                     ft.Row([self._button(e) for e in more], wrap=True, spacing=2, run_spacing=2),
                 ],
                 tight=True,
-                width=320,
-                scroll=ft.ScrollMode.AUTO,
+                width=PER_LINE * BUTTON_SIZE + (PER_LINE - 1) * 2,
             ),
             actions=[ft.TextButton("Cancel", on_click=self._cancel)],
         )

@@ -62,9 +62,10 @@ class ReactionsBar:
 
     def _chip(self, reaction: Reaction) -> ft.Control:
         mine = self._viewer_id is not None and self._viewer_id in reaction.person_ids
+        who = who_reacted(_others_first(reaction, self._viewer_id), reaction.emoji)
         return ft.TextButton(
             content=ft.Text(chip_label(reaction), size=13),
-            tooltip=who_reacted(_others_first(reaction, self._viewer_id), reaction.emoji),
+            tooltip=who,
             data=reaction.emoji,
             style=ft.ButtonStyle(
                 padding=ft.Padding.symmetric(horizontal=8, vertical=0),
@@ -75,10 +76,16 @@ class ReactionsBar:
                 side=ft.BorderSide(1, ft.Colors.PRIMARY if mine else ft.Colors.OUTLINE_VARIANT),
             ),
             on_click=self._tap_chip,
+            # A tooltip needs a long press the page may not get (a screen reader's touch):
+            # the long press itself says who, in the tab it came from.
+            on_long_press=self._press_chip,
         )
 
     async def _tap_chip(self, e: ft.Event) -> None:
         await self._on_react(self.message, e.control.data, e.page)
+
+    async def _press_chip(self, e: ft.Event) -> None:
+        e.page.show_dialog(ft.SnackBar(ft.Text(e.control.tooltip)))
 
     async def _tap_add(self, e: ft.Event) -> None:
         await self._on_react(self.message, None, e.page)
