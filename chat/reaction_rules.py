@@ -42,7 +42,8 @@ def emoji_name(emoji: str) -> str:
 
 
 def who_reacted(names: tuple[str, ...], emoji: str) -> str:
-    """ "Ann, Bob and you reacted with thumbs up": what hovering or long-pressing a chip says."""
+    """Who reacted, as hovering or long-pressing a chip says it: "Ann and you reacted with thumbs up"."""
     people = [n or "someone" for n in names] or ["nobody"]
     listed = people[0] if len(people) == 1 else f"{', '.join(people[:-1])} and {people[-1]}"
-    return f"{listed} reacted with {emoji_name(emoji)}"
+    said = f"{listed} reacted with {emoji_name(emoji)}"
+    return said[0].upper() + said[1:]
