@@ -70,7 +70,8 @@ def ax_nodes(page) -> list[dict]:
 @pytest.fixture
 def busy_room(bot_dir, tmp_path, request, fake_openai: FakeOpenAI):
     """A Confab showing 3 messages a page (so "Load earlier messages" shows) and a model that writes slowly."""
-    fake_openai.reply(" ".join(["slowly"] * 80), words_per_second=2)
+    # Long enough to be still writing (Stop shown) while Tab walks every button there and back.
+    fake_openai.reply(" ".join(["slowly"] * 240), words_per_second=2)
     log = artifacts_dir() / f"server-{request.node.name}.log"
     env = {
         "OPENAI_BASE_URL": fake_openai.base_url,
@@ -132,7 +133,9 @@ def test_tab_walks_every_control_in_reading_order_with_a_visible_focus_ring(busy
         above = ["Rooms", "3 online", THEME, "Load earlier messages"]
     else:
         above = [API, THEME, "New room", "Load earlier messages", "Direct message", "# general"]
-    order = [*above, "Stop", "Copy code", WRITE, "Send message"]
+    # Every message row has its add-reaction button, named for its message, on its first line.
+    order = _in_reading_order(bob, [*_add_reaction_buttons(bob), "Stop", "Copy code"])
+    order = [*above, *order, WRITE, "Send message"]
     bob.bring_to_front()  # Alice's tab was in front to write
     _click_into_composer(bob)
     bob.mouse.move(5, 795)  # beside the composer: no hover highlight anywhere
@@ -168,6 +171,26 @@ API = "API tokens and webhooks"
 WRITE = "Write a message..."
 RING_PIXELS = 40
 """Primary-coloured pixels a focus ring adds at least (seen: 180 round the theme switch, 340-810 round text buttons)."""
+
+
+_ADD_REACTION_NAMES = """() => [...document.querySelectorAll('flt-semantics[tabindex]')]
+    .map(e => (e.getAttribute('aria-label') || e.textContent || '').trim())
+    .filter(name => name.startsWith('Add reaction'))"""
+
+
+def _add_reaction_buttons(page) -> list[str]:
+    """The names of the add-reaction buttons on the page ("Add reaction to Alice: hi Bob!")."""
+    names = page.evaluate(_ADD_REACTION_NAMES)
+    assert len(names) == len(set(names)), f"two add-reaction buttons share a name: {names}"
+    return names
+
+
+def _in_reading_order(page, names: list[str]) -> list[str]:
+    """`names` of controls in the conversation, top to bottom (left to right on one line)."""
+    boxes = {name: page.evaluate(_BOX_OF, name) for name in names}
+    missing = [name for name, box in boxes.items() if box is None]
+    assert not missing, f"not focusable: {missing}"
+    return sorted(names, key=lambda n: (round(boxes[n]["y"]), boxes[n]["x"]))
 
 
 def _click_into_composer(page, attempts: int = 3) -> None:

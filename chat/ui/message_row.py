@@ -281,7 +281,9 @@ class ChatMessage(ft.Container):
         below = [self._footer()]
         if self._on_react is not None and may_get_reactions(self.message):
             # Outside the named line, which screen readers hear as one: the buttons stay reachable.
-            reactions = ReactionsBar(self.message, self.viewer_id, self._on_react)
+            reactions = ReactionsBar(
+                self.message, self.viewer_id, self._on_react, self._display_name
+            )
             self._named.expand = True
             line = ft.Row(
                 [self._named, reactions.add_button()],

@@ -16,7 +16,8 @@ from chat.domain import Message, MessageKind, Reaction
 from chat.reaction_rules import who_reacted
 
 ADD_REACTION = "Add reaction"
-"""The add button's name (its tooltip and what a screen reader says)."""
+"""The add button's tooltip, and how its name for screen readers starts."""
+EXCERPT_CHARS = 40
 CHIP_SHAPE = ft.RoundedRectangleBorder(radius=12)
 
 OnReact = Callable[[Message, "str | None", ft.Page], Awaitable[Any]]
@@ -36,8 +37,11 @@ def chip_label(reaction: Reaction) -> str:
 class ReactionsBar:
     """Builds one row's reaction controls; taps go to `on_react` with the tab they came from."""
 
-    def __init__(self, message: Message, viewer_id: str | None, on_react: OnReact):
+    def __init__(
+        self, message: Message, viewer_id: str | None, on_react: OnReact, author: str = ""
+    ):
         self.message = message
+        self._author = author or message.author
         self._viewer_id = viewer_id
         self._on_react = on_react
 
@@ -53,12 +57,23 @@ class ReactionsBar:
     def add_button(self) -> ft.Control:
         """The small button that opens the picker."""
         return ft.IconButton(
-            icon=ft.Icon(ft.Icons.ADD_REACTION_OUTLINED, size=16, semantics_label=ADD_REACTION),
+            icon=ft.Icon(
+                ft.Icons.ADD_REACTION_OUTLINED, size=16, semantics_label=self.add_button_name()
+            ),
             tooltip=ADD_REACTION,
             icon_color=ft.Colors.ON_SURFACE_VARIANT,
             visual_density=ft.VisualDensity.COMPACT,
             on_click=self._tap_add,
         )
+
+    def add_button_name(self) -> str:
+        """ "Add reaction to Ann: lunch at noon?": every row's button says which message it is for."""
+        first_line = self.message.text.strip().split("\n", 1)[0]
+        if not first_line:
+            return f"{ADD_REACTION} to {self._author}"
+        if len(first_line) > EXCERPT_CHARS:
+            first_line = first_line[: EXCERPT_CHARS - 1].rstrip() + "…"
+        return f"{ADD_REACTION} to {self._author}: {first_line}"
 
     def _chip(self, reaction: Reaction) -> ft.Control:
         mine = self._viewer_id is not None and self._viewer_id in reaction.person_ids
