@@ -43,9 +43,13 @@ MESSAGE = Message("m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UT
         PersonMuted("design", "p-2", None),
         MemberRemoved("design", "p-2"),
         PersonBanned("p-2"),
-        ReactionsChanged("design", "m1", Reactions(4, (Reaction("🎉", ("p-1", "p-2"), ("Ann", "Bob")),))),
+        ReactionsChanged(
+            "design", "m1", Reactions(4, (Reaction("🎉", ("p-1", "p-2"), ("Ann", "Bob")),))
+        ),
         ReactionsChanged("design", "m1", Reactions(5)),
-        MessagePosted(replace(MESSAGE, reactions=Reactions(2, (Reaction("👍", ("p-1",), ("Ann",)),)))),
+        MessagePosted(
+            replace(MESSAGE, reactions=Reactions(2, (Reaction("👍", ("p-1",), ("Ann",)),)))
+        ),
     ],
 )
 def test_every_bus_event_round_trips_with_its_room(event):
