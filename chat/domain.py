@@ -59,6 +59,38 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
+class Reaction:
+    """One emoji on a message, and the people who put it there (oldest first)."""
+
+    emoji: str
+    person_ids: tuple[str, ...]
+    names: tuple[str, ...]
+    """Their names now, in the order of `person_ids` (for "who reacted")."""
+
+    @property
+    def count(self) -> int:
+        """How many people reacted with this emoji."""
+        return len(self.person_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Reactions:
+    """Every reaction on one message; `version` grows with each change, so a stale one loses."""
+
+    version: int = 0
+    items: tuple[Reaction, ...] = ()
+
+    def by(self, person_id: str | None) -> frozenset[str]:
+        """The emoji person `person_id` reacted with."""
+        if person_id is None:
+            return frozenset()
+        return frozenset(r.emoji for r in self.items if person_id in r.person_ids)
+
+
+NO_REACTIONS = Reactions()
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """A stored message: `seq` orders it within its room."""
 
@@ -78,6 +110,8 @@ class Message:
     """The person id of who deleted it (a moderator or its author): a tombstone, its text cleared."""
     edited_at: datetime | None = None
     """When its author last changed its text (None: never); earlier texts are in message_versions."""
+    reactions: Reactions = NO_REACTIONS
+    """Its reactions, as the history read them (live changes come as ReactionsChanged)."""
 
     @property
     def is_deleted(self) -> bool:
@@ -131,6 +165,15 @@ class RegenerateRequested:
     room: str
     message_id: str
     by_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionsChanged:
+    """Someone added or removed a reaction: `reactions` is the message's whole summary now."""
+
+    room: str
+    message_id: str
+    reactions: Reactions
 
 
 EVERY_ROOM = "*"
@@ -276,6 +319,7 @@ ModerationEvent = RoomLockChanged | PersonMuted | MemberRemoved | PersonBanned
 BusEvent = (
     MessagePosted
     | MessageChanged
+    | ReactionsChanged
     | PresenceSnapshot
     | StopRequested
     | RegenerateRequested
@@ -286,6 +330,7 @@ BusEvent = (
 RoomEvent = (
     MessagePosted
     | MessageChanged
+    | ReactionsChanged
     | OnlineChanged
     | StopRequested
     | RegenerateRequested

@@ -24,6 +24,9 @@ from chat.domain import (
     PersonMuted,
     PersonTyping,
     PresenceSnapshot,
+    Reaction,
+    Reactions,
+    ReactionsChanged,
     RegenerateRequested,
     Room,
     RoomCreated,
@@ -58,11 +61,30 @@ class EventType(Generic[E]):
         return self.encode is not None
 
 
+def reactions_to_body(reactions: Reactions) -> Body:
+    """A message's reactions as JSON-ready data."""
+    return {
+        "version": reactions.version,
+        "items": [[r.emoji, list(r.person_ids), list(r.names)] for r in reactions.items],
+    }
+
+
+def reactions_from_body(data: Body | None) -> Reactions:
+    """The reactions `reactions_to_body` made (none for a message sent without them)."""
+    if not data:
+        return Reactions()
+    return Reactions(
+        int(data["version"]),
+        tuple(Reaction(emoji, tuple(ids), tuple(names)) for emoji, ids, names in data["items"]),
+    )
+
+
 def message_to_body(message: Message) -> Body:
     """A message as JSON-ready data."""
     data = asdict(message)
     data["created_at"] = message.created_at.isoformat()
     data["edited_at"] = message.edited_at.isoformat() if message.edited_at else None
+    data["reactions"] = reactions_to_body(message.reactions)
     return data
 
 
@@ -78,6 +100,7 @@ def message_from_body(data: Body) -> Message:
             else None,
             "kind": MessageKind(data["kind"]),
             "status": MessageStatus(data["status"]),
+            "reactions": reactions_from_body(data.get("reactions")),
         }
     )
 
@@ -122,6 +145,17 @@ _declare(
         MessageChanged,
         lambda e: {"message": message_to_body(e.message)},
         lambda d: MessageChanged(message_from_body(d["message"])),
+    )
+)
+_declare(
+    EventType(
+        ReactionsChanged,
+        lambda e: {
+            "room": e.room,
+            "message_id": e.message_id,
+            "reactions": reactions_to_body(e.reactions),
+        },
+        lambda d: ReactionsChanged(d["room"], d["message_id"], reactions_from_body(d["reactions"])),
     )
 )
 _declare(

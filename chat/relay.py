@@ -26,6 +26,7 @@ from chat.domain import (
     PersonMuted,
     PersonTyping,
     PresenceSnapshot,
+    ReactionsChanged,
     RegenerateRequested,
     RoomCreated,
     RoomEvent,
@@ -76,6 +77,7 @@ class RoomRelay:
                 RoomCreated: self._on_room_created,
                 RoomLockChanged: self._to_room,
                 PersonMuted: self._to_room,
+                ReactionsChanged: self._to_room,
                 MemberRemoved: self._to_every_tab,
                 PersonBanned: self._to_every_tab,
                 PersonTyping: self._on_typing,
@@ -187,7 +189,7 @@ class RoomRelay:
     async def _on_stop(self, event: StopRequested | RegenerateRequested) -> None:
         self._fanout(event.room, event)
 
-    async def _to_room(self, event: RoomLockChanged | PersonMuted) -> None:
+    async def _to_room(self, event: RoomLockChanged | PersonMuted | ReactionsChanged) -> None:
         self._fanout(event.room, event)
 
     async def _to_every_tab(self, event: MemberRemoved | PersonBanned) -> None:

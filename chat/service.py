@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chat import metrics
 from chat.arrivals import Arrivals, Visitor
@@ -22,6 +22,7 @@ from chat.domain import (
     MessagePosted,
     MessageStatus,
     PersonBanned,
+    Reactions,
     StopRequested,
     Typer,
 )
@@ -31,6 +32,7 @@ from chat.moderation import Moderation
 from chat.names import clean_name, reserved_names
 from chat.permissions import ASKED_BY, may_stop_reply
 from chat.presence import PresenceBook
+from chat.reacting import Reacting
 from chat.relay import Fanout, RoomRelay
 from chat.rooms import RoomDirectory
 from chat.rules import Rejected, TooFast, clean_message
@@ -88,6 +90,8 @@ class ChatService:
             node=self.node,
         )
         """Edits and deletions by a message's author; earlier versions, for moderators."""
+        self.reacting = Reacting(settings, store, self.directory, self.moderation, self._publish)
+        """Emoji reactions on messages."""
         self._post_lock = asyncio.Lock()
         # Send limits follow the person and the address, so rejoining or renaming resets nothing.
         self._send_rate = BucketsByKey(settings.rate_per_second, settings.rate_burst)
@@ -420,6 +424,13 @@ class ChatService:
             )
         await self._publish(StopRequested(room, message_id, person, person_id, moderator))
 
+    async def react(self, room: str, message_id: str, session_id: str, emoji: str) -> Reactions:
+        """Toggle `emoji` on message `message_id` of `room` for the person `session_id` joined as.
+
+        Who reacts is never what a client says; Rejected as Reacting.toggle says.
+        """
+        return await self.reacting.toggle(room, message_id, self._person_of(session_id), emoji)
+
     async def _post(self, draft: Draft) -> Message:
         # Holding the lock from commit to publish keeps this process's events in seq order.
         async with self._post_lock:
@@ -453,7 +464,9 @@ class ChatService:
         if session_id is not None:
             await self.directory.check(room, self._person_of(session_id))
         return self._with_live_text(
-            await self.store.history(room, before_seq, self.settings.history_page)
+            await self.reacting.attach(
+                await self.store.history(room, before_seq, self.settings.history_page)
+            )
         )
 
     async def history_after(
@@ -464,11 +477,18 @@ class ChatService:
         if session_id is not None:
             await self.directory.check(room, self._person_of(session_id))
         limit = 10 * self.settings.history_page if limit is None else limit
-        return self._with_live_text(await self.store.history_after(room, after_seq, limit))
+        return self._with_live_text(
+            await self.reacting.attach(await self.store.history_after(room, after_seq, limit))
+        )
 
     def _with_live_text(self, messages: list[Message]) -> list[Message]:
         live = self.relay.live_replies()
-        return [live.get(m.id, m) if not m.status.is_final else m for m in messages]
+        return [
+            replace(live[m.id], reactions=m.reactions)
+            if not m.status.is_final and m.id in live
+            else m
+            for m in messages
+        ]
 
     async def health(self) -> Health:
         """Whether the store and the bus answer."""

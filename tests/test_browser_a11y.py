@@ -141,7 +141,10 @@ def test_tab_walks_every_control_in_reading_order_with_a_visible_focus_ring(busy
             "Direct message",
             "# general",
         ]
-    order = [*above, "Message actions", "Stop", "Copy code", WRITE, "Send message"]  # Bob asked
+    # Every message row has its add-reaction button, named for its message, on its first line;
+    # Bob's own message has its actions, and his question its Stop (Bob asked).
+    buttons = [*_add_reaction_buttons(bob), "Message actions", "Stop", "Copy code"]
+    order = [*above, *_in_reading_order(bob, buttons), WRITE, "Send message"]
     bob.bring_to_front()  # Alice's tab was in front to write
     _click_into_composer(bob)
     bob.mouse.move(5, 795)  # beside the composer: no hover highlight anywhere
@@ -178,6 +181,26 @@ SEARCH = "Search messages"
 WRITE = "Write a message..."
 RING_PIXELS = 40
 """Primary-coloured pixels a focus ring adds at least (seen: 180 round the theme switch, 340-810 round text buttons)."""
+
+
+_ADD_REACTION_NAMES = """() => [...document.querySelectorAll('flt-semantics[tabindex]')]
+    .map(e => (e.getAttribute('aria-label') || e.textContent || '').trim())
+    .filter(name => name.startsWith('Add reaction'))"""
+
+
+def _add_reaction_buttons(page) -> list[str]:
+    """The names of the add-reaction buttons on the page ("Add reaction to Alice: hi Bob!")."""
+    names = page.evaluate(_ADD_REACTION_NAMES)
+    assert len(names) == len(set(names)), f"two add-reaction buttons share a name: {names}"
+    return names
+
+
+def _in_reading_order(page, names: list[str]) -> list[str]:
+    """`names` of controls in the conversation, top to bottom (left to right on one line)."""
+    boxes = {name: page.evaluate(_BOX_OF, name) for name in names}
+    missing = [name for name, box in boxes.items() if box is None]
+    assert not missing, f"not focusable: {missing}"
+    return sorted(names, key=lambda n: (round(boxes[n]["y"]), boxes[n]["x"]))
 
 
 def _click_into_composer(page, attempts: int = 3) -> None:

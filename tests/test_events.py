@@ -1,5 +1,6 @@
 """The event registry: each type declared once, and every consumer routed through it."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +17,9 @@ from chat.domain import (
     PersonMuted,
     PersonTyping,
     PresenceSnapshot,
+    Reaction,
+    Reactions,
+    ReactionsChanged,
     RegenerateRequested,
     Room,
     RoomCreated,
@@ -48,6 +52,13 @@ MESSAGE = Message("m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UT
         ),
         RegenerateRequested("design", "m1", "p-1"),
         PersonTyping("design", "p-2", "Bob"),
+        ReactionsChanged(
+            "design", "m1", Reactions(4, (Reaction("🎉", ("p-1", "p-2"), ("Ann", "Bob")),))
+        ),
+        ReactionsChanged("design", "m1", Reactions(5)),
+        MessagePosted(
+            replace(MESSAGE, reactions=Reactions(2, (Reaction("👍", ("p-1",), ("Ann",)),)))
+        ),
     ],
 )
 def test_every_bus_event_round_trips_with_its_room(event):
@@ -67,6 +78,7 @@ def test_local_events_stay_off_the_bus_and_strangers_are_refused():
         "MemberRemoved",
         "PersonBanned",
         "PersonTyping",
+        "ReactionsChanged",
     }
     assert OnlineChanged in EVENT_TYPES
     with pytest.raises(ValueError, match="does not travel"):

@@ -10,6 +10,7 @@ from chat.store.api import ApiStore
 from chat.store.edits import EditsStore
 from chat.store.moderation import ModerationStore
 from chat.store.people import PeopleStore
+from chat.store.reactions import ReactionsStore
 from chat.store.reads import ReadsStore
 from chat.store.search import SearchStore
 
@@ -30,7 +31,16 @@ class RoomTaken(ValueError):
         self.name = name
 
 
-class Store(PeopleStore, ModerationStore, ApiStore, ReadsStore, EditsStore, SearchStore, Protocol):
+class Store(
+    PeopleStore,
+    ModerationStore,
+    ApiStore,
+    ReadsStore,
+    EditsStore,
+    SearchStore,
+    ReactionsStore,
+    Protocol,
+):
     """Durable, per-room ordered message log (and the people who write). The store assigns `seq`."""
 
     async def open(self) -> None:

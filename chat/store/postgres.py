@@ -19,6 +19,7 @@ from chat.store.member_migrations import POSTGRES as MEMBER_MIGRATIONS
 from chat.store.migrations import Migration, pending
 from chat.store.moderation_postgres import MODERATION_MIGRATIONS, PostgresModeration
 from chat.store.people_postgres import PEOPLE_MIGRATIONS, PostgresPeople
+from chat.store.reactions_postgres import REACTIONS_MIGRATIONS, PostgresReactions
 from chat.store.reads_postgres import READS_MIGRATIONS, PostgresReads
 from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
 from chat.store.search_postgres import SEARCH_MIGRATIONS, PostgresSearch
@@ -91,6 +92,7 @@ MIGRATIONS: list[Migration] = [
     *API_MIGRATIONS,
     *MEMBER_MIGRATIONS,
     *READS_MIGRATIONS,
+    *REACTIONS_MIGRATIONS,
     *EDITS_MIGRATIONS,
     *SEARCH_MIGRATIONS,
 ]
@@ -145,7 +147,13 @@ def _server(url: str) -> str:
 
 
 class PostgresStore(
-    PostgresPeople, PostgresModeration, PostgresApi, PostgresReads, PostgresEdits, PostgresSearch
+    PostgresPeople,
+    PostgresModeration,
+    PostgresApi,
+    PostgresReads,
+    PostgresEdits,
+    PostgresSearch,
+    PostgresReactions,
 ):
     """Store backed by PostgreSQL; room sequence numbers come from a locked counter row."""
 

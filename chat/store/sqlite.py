@@ -18,6 +18,7 @@ from chat.store.member_migrations import SQLITE as MEMBER_MIGRATIONS
 from chat.store.migrations import Migration, pending
 from chat.store.moderation_sqlite import MODERATION_MIGRATIONS, SQLiteModeration
 from chat.store.people_sqlite import PEOPLE_MIGRATIONS, SQLitePeople
+from chat.store.reactions_sqlite import REACTIONS_MIGRATIONS, SQLiteReactions
 from chat.store.reads_sqlite import READS_MIGRATIONS, SQLiteReads
 from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
 from chat.store.search_sqlite import SEARCH_MIGRATIONS, SQLiteSearch
@@ -95,6 +96,7 @@ MIGRATIONS: list[Migration] = [
     *API_MIGRATIONS,
     *MEMBER_MIGRATIONS,
     *READS_MIGRATIONS,
+    *REACTIONS_MIGRATIONS,
     *EDITS_MIGRATIONS,
     *SEARCH_MIGRATIONS,
 ]
@@ -142,7 +144,13 @@ def sqlite_path(url: str) -> Path:
 
 
 class SQLiteStore(
-    SQLitePeople, SQLiteModeration, SQLiteApi, SQLiteReads, SQLiteEdits, SQLiteSearch
+    SQLitePeople,
+    SQLiteModeration,
+    SQLiteApi,
+    SQLiteReads,
+    SQLiteEdits,
+    SQLiteSearch,
+    SQLiteReactions,
 ):
     """Store backed by one SQLite file; every write is its own transaction."""
 

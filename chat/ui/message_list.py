@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, tzinfo
 from typing import cast
 
 import flet as ft
 
-from chat.domain import Message, MessageChanged, MessagePosted, RoomEvent
+from chat.domain import Message, MessageChanged, MessagePosted, ReactionsChanged, RoomEvent
 from chat.flet_internals import control_id
 from chat.ui.message_row import ChatMessage, continues
 from chat.ui.row_text import local_day
@@ -75,11 +76,19 @@ class MessageList:
     # ---- changes
 
     def apply(self, event: RoomEvent) -> None:
-        """Show a MessagePosted or MessageChanged (other events are not about rows)."""
+        """Show a MessagePosted, MessageChanged or ReactionsChanged (others are not about rows)."""
         if isinstance(event, MessagePosted):
             self.posted(event.message)
         elif isinstance(event, MessageChanged):
             self.changed(event.message)
+        elif isinstance(event, ReactionsChanged):
+            self.reacted(event)
+
+    def reacted(self, event: ReactionsChanged) -> None:
+        """Show a message's new reactions, unless the row shows a newer version already."""
+        row = self.rows.get(event.message_id)
+        if row is not None and event.reactions.version > row.message.reactions.version:
+            self.changed(replace(row.message, reactions=event.reactions))
 
     def posted(self, message: Message) -> None:
         if message.id in self.rows:
@@ -92,7 +101,12 @@ class MessageList:
 
     def changed(self, message: Message) -> None:
         row = self.rows.get(message.id)
-        if row is None or row.message == message:
+        if row is None:
+            return
+        if message.reactions.version < row.message.reactions.version:
+            # A new text (a growing reply, a catch-up) comes without the reactions seen since.
+            message = replace(message, reactions=row.message.reactions)
+        if row.message == message:
             return
         control = row.show(message)
         if message.id not in self._unsent:  # an unsent row goes out whole with the list

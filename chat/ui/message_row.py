@@ -15,6 +15,7 @@ from chat.ui.look import avatar_color, initials
 from chat.ui.markdown_safety import mentions, render
 from chat.ui.message_body import MENTION_BAR, MENTION_TINT, markdown_body
 from chat.ui.own_message import edited_mark, own_menu, regenerate_button
+from chat.ui.reactions_bar import OnReact, ReactionsBar, may_get_reactions
 from chat.ui.row_text import (
     INTEGRATION_MARK,
     accessible_name,
@@ -105,6 +106,9 @@ class ChatMessage(ft.Container):
         shared: bool = False,
         viewer: str | None = None,
         starts_day: bool = False,
+        # Given where reactions may be added: chips toggle, the add button opens the picker.
+        on_react: OnReact | None = None,
+        viewer_id: str | None = None,
     ):
         super().__init__()
         self.message = message
@@ -124,6 +128,9 @@ class ChatMessage(ft.Container):
         self._on_regenerate = on_regenerate
         self.viewer = viewer
         """The name of the one person this row is shown to (None for a shared row)."""
+        self._on_react = on_react
+        self.viewer_id = viewer_id
+        """That person's id: their own reactions are tinted (None for a shared row)."""
         self.mentions_viewer = self._mentions_viewer(message)
         self.content = self._build()
         if grouped:
@@ -195,6 +202,7 @@ class ChatMessage(ft.Container):
             and message.meta == before.meta
             and message.deleted_by == before.deleted_by
             and message.edited_at == before.edited_at
+            and message.reactions == before.reactions
             and wants_code_style(message.text) == wants_code_style(before.text)
             and self._mentions_viewer(message) == self.mentions_viewer
         ):
@@ -280,12 +288,29 @@ class ChatMessage(ft.Container):
         )
         if self._markdown_holder is self:
             self._markdown_holder = self._named
-        footer = self._footer()
-        if footer is None:
-            return self._with_day(self._named)
+        line: ft.Control = self._named
+        below = [self._footer()]
+        if self._on_react is not None and may_get_reactions(self.message):
+            # Outside the named line, which screen readers hear as one: the buttons stay reachable.
+            reactions = ReactionsBar(
+                self.message, self.viewer_id, self._on_react, self._display_name
+            )
+            self._named.expand = True
+            line = ft.Row(
+                [self._named, reactions.add_button()],
+                spacing=0,
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            )
+            below.insert(0, reactions.chips())
+        shown = [part for part in below if part is not None]
+        if not shown:
+            return self._with_day(line)
         if not self.grouped:
-            footer = ft.Container(footer, padding=ft.Padding.only(left=AVATAR_WIDTH + AVATAR_GAP))
-        return self._with_day(ft.Column([self._named, footer], spacing=2, tight=True))
+            shown = [
+                ft.Container(part, padding=ft.Padding.only(left=AVATAR_WIDTH + AVATAR_GAP))
+                for part in shown
+            ]
+        return self._with_day(ft.Column([line, *shown], spacing=2, tight=True))
 
     def _with_day(self, content: ft.Control) -> ft.Control:
         if not self.starts_day:

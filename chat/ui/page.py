@@ -17,6 +17,7 @@ from chat.domain import (
     MessagePosted,
     OnlineChanged,
     PersonMuted,
+    ReactionsChanged,
     RoomEvent,
     RoomLockChanged,
     TypingChanged,
@@ -50,6 +51,7 @@ from chat.ui.presence_panel import PresencePanel
 from chat.ui.room_chrome import RoomChrome
 from chat.ui.shared_view import SharedConversation, shared_view
 from chat.ui.tab_gone import unless_tab_gone
+from chat.ui.tab_reactions import TabReactions
 from chat.ui.typing_line import TypingLine
 from chat.ui.unread_title import UnreadTitle
 
@@ -126,6 +128,7 @@ class ChatPage:
             {
                 MessagePosted: self._on_message,
                 MessageChanged: self._on_message,
+                ReactionsChanged: self._on_reactions,
                 OnlineChanged: self._on_online,
                 RoomLockChanged: self._on_lock_changed,
                 PersonMuted: self._on_muted,
@@ -141,6 +144,7 @@ class ChatPage:
             service.edits, room, lambda: self.person_id, page.show_dialog, tz
         )
         """Edit and Delete on this person's own messages; earlier versions for a moderator."""
+        self.reactions = TabReactions(page, service, room, self.session_id)
         self._url_launcher = ft.UrlLauncher()
         self._clipboard = ft.Clipboard()
         self.memory = BrowserMemory()
@@ -298,7 +302,10 @@ class ChatPage:
         # asked for gets its Stop button: both need rows of this tab's own.
         if self.shared is not None:
             if any(
-                self._is_own(m) or self._may_stop(m) or self._mentions_me(m)
+                self._is_own(m)
+                or self._may_stop(m)
+                or self._mentions_me(m)
+                or m.reactions.by(self.person_id)
                 for m in self.shared.messages()
             ):
                 self._go_private()
@@ -308,6 +315,7 @@ class ChatPage:
                     (self._is_own(row.message) and not row.own)
                     or self._may_stop_now(row)
                     or row.viewer != self.name
+                    or row.viewer_id != self.person_id
                 ):
                     self.private.replace(row, self._row(row.message, row.grouped, row.starts_day))
         self._flush()
@@ -398,6 +406,14 @@ class ChatPage:
             await self.service.moderation.delete_message(self.room, message.id, self.person_id)
         except Rejected as refusal:  # the button is only offered to who may press it
             self.page.show_dialog(ft.SnackBar(ft.Text(str(refusal))))
+
+    async def react(self, message: Message, emoji: str | None, page: ft.Page | None = None) -> None:
+        """Toggle this person's `emoji` on `message`, or open the picker (None)."""
+        if emoji is None:
+            self.reactions.open_picker(message)
+            return
+        self._go_private()  # this tab marks its person's own reactions
+        await self.reactions.toggle(message, emoji)
 
     async def toggle_delete_buttons(self) -> None:
         """Show Delete on every row (a moderator's tab then renders its own), or hide it again."""
@@ -545,6 +561,14 @@ class ChatPage:
         assert self.private is not None  # shown privately, or made so just above
         self.private.apply(event)
 
+    def _on_reactions(self, event: ReactionsChanged) -> None:
+        if self.private is None:
+            if not event.reactions.by(self.person_id):
+                return  # the shared conversation renders it, once for every tab showing it
+            self._go_private()  # reacted in another tab of this person's: marked here too
+        assert self.private is not None
+        self.private.apply(event)
+
     def _on_online(self, event: OnlineChanged) -> None:
         self._online = event.names
 
@@ -594,6 +618,8 @@ class ChatPage:
             on_image=self.show_image,
             on_copy=self.copy_text,
             viewer=self.name,
+            on_react=self.react,
+            viewer_id=self.person_id,
         )
 
     def _conversation_copy(self) -> str:

@@ -23,6 +23,7 @@ from chat.domain import (
     MessageChanged,
     MessagePosted,
     OnlineChanged,
+    ReactionsChanged,
     RoomEvent,
 )
 from chat.events import EventRoutes
@@ -140,6 +141,7 @@ class SharedConversation:
             on_image=self._show_image,
             on_copy=self._copy_text,
             shared=True,
+            on_react=self._react,  # no one's reactions tinted: a reacting tab renders its own
         )
 
     def _tab(self, page: ft.Page) -> TabActions | None:
@@ -156,6 +158,10 @@ class SharedConversation:
     async def _show_image(self, src: str, page: ft.Page) -> None:
         if (tab := self._tab(page)) is not None:
             await tab.show_image(src, page)
+
+    async def _react(self, message: Message, emoji: str | None, page: ft.Page) -> None:
+        if (tab := self._tab(page)) is not None:
+            await tab.react(message, emoji, page)
 
     async def _load_earlier(self, e: ft.Event) -> None:
         if (tab := self._tab(e.page)) is not None:
@@ -177,6 +183,7 @@ class SharedRoom:
                 OnlineChanged: self._on_online,
                 MessagePosted: self._on_message,
                 MessageChanged: self._on_message,
+                ReactionsChanged: self._on_message,
             }
         )
         # Subscribed before any conversation reads its backlog: nothing slips between.
@@ -200,7 +207,7 @@ class SharedRoom:
         self.presence.show(event.names)
         self.everyone.send(self.presence)
 
-    def _on_message(self, event: MessagePosted | MessageChanged) -> None:
+    def _on_message(self, event: MessagePosted | MessageChanged | ReactionsChanged) -> None:
         for conversation in self._conversations.values():
             conversation.take(event)
 

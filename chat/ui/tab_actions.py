@@ -6,6 +6,8 @@ from typing import Protocol
 
 import flet as ft
 
+from chat.domain import Message
+
 
 class TabActions(Protocol):
     """One tab's answers to what its person did on a row it may share with other tabs."""
@@ -23,3 +25,6 @@ class TabActions(Protocol):
 
     async def load_earlier(self, e: ft.Event) -> None:
         """Page back through the room's history, in this tab only."""
+
+    async def react(self, message: Message, emoji: str | None, page: ft.Page | None = None) -> None:
+        """Toggle this tab's person's `emoji` on `message`, or open the picker for None."""
