@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import gc
 import json
-import os
 import re
 import shutil
 import sys
@@ -28,7 +27,6 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +35,13 @@ if str(ROOT) not in sys.path:
 
 from bench.apps import checkout_commit, confab_server
 from bench.bot_stats import compare, summary
-from bench.servers import ServerProcess, machine_description, process_cpu_seconds, settle
+from bench.servers import (
+    ServerProcess,
+    machine_description,
+    process_cpu_seconds,
+    save_report,
+    settle,
+)
 from bench.sessions import close_sessions, open_sessions
 from bench.stats import rounded
 from tests.fake_openai import FakeOpenAI
@@ -222,19 +226,14 @@ def main(argv: list[str] | None = None) -> int:
         results = asyncio.run(run(settings, work_dir, log))
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    report = {
-        "command": "python -m bench.bots " + " ".join(sys.argv[1:] if argv is None else argv),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "duration_s": round(time.monotonic() - started, 1),
-        "machine": machine,
-        "settings": settings,
-        **results,
-    }
-    text = json.dumps(report, indent=2)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text + "\n")
+    report = save_report(
+        "bench.bots " + " ".join(sys.argv[1:] if argv is None else argv),
+        started,
+        machine,
+        settings,
+        results,
+        args.output,
+    )
     log(f"wrote {args.output} in {report['duration_s']} s")
     return 0
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -27,7 +25,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +33,7 @@ if str(ROOT) not in sys.path:
 
 from bench.apps import checkout_commit, confab_server
 from bench.fanout import fanout
-from bench.servers import machine_description
+from bench.servers import machine_description, save_report
 from bench.stats import rounded
 from bench.stream import TimedModel
 
@@ -190,23 +187,20 @@ def main(argv: list[str] | None = None) -> int:
             runs = asyncio.run(compare(checkouts, settings, work_dir, log))
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     summary = {name: medians(results) for name, results in runs.items()}
-    report = {
-        "command": "python -m bench.regression " + " ".join(argv),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "duration_s": round(time.monotonic() - started, 1),
-        "machine": machine,
-        "settings": settings,
-        "commits": commits,
-        "medians": summary,
-        **verdict(summary[WORKING], summary[REF], args.tolerance),
-        "runs": runs,
-    }
-    text = json.dumps(report, indent=2)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text + "\n")
+    report = save_report(
+        "bench.regression " + " ".join(argv),
+        started,
+        machine,
+        settings,
+        {
+            "commits": commits,
+            "medians": summary,
+            **verdict(summary[WORKING], summary[REF], args.tolerance),
+            "runs": runs,
+        },
+        args.output,
+    )
     log(f"wrote {args.output} in {report['duration_s']} s")
     return 1 if args.strict and not report["within_tolerance"] else 0
 

@@ -23,13 +23,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
-import os
 import shutil
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +37,7 @@ from bench.apps import checkout_commit
 from bench.room_scenarios import idle_memory, join_big_room
 from bench.room_seed import ratio, seed_rooms, team, with_server
 from bench.room_traffic import open_room_sessions, talk_in_rooms
-from bench.servers import ServerProcess, machine_description
+from bench.servers import ServerProcess, machine_description, save_report
 from bench.sessions import close_sessions
 from bench.stats import rounded
 from bench.stream import TimedModel
@@ -202,19 +199,14 @@ def main(argv: list[str] | None = None) -> int:
         results = asyncio.run(run(settings, work_dir, log))
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    report = {
-        "command": "python -m bench.rooms " + " ".join(argv),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "duration_s": round(time.monotonic() - started, 1),
-        "machine": machine,
-        "settings": settings,
-        **results,
-    }
-    text = json.dumps(report, indent=2)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text + "\n")
+    report = save_report(
+        "bench.rooms " + " ".join(argv),
+        started,
+        machine,
+        settings,
+        results,
+        args.output,
+    )
     log(f"wrote {args.output} in {report['duration_s']} s")
     return 0
 

@@ -20,12 +20,10 @@ import argparse
 import asyncio
 import gc
 import json
-import os
 import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +34,7 @@ from bench.apps import BASELINE, CONFAB, FLOOR, checkout_commit, server_for, ses
 from bench.fanout import fanout, idle_sessions  # noqa: E402
 from bench.history import history  # noqa: E402
 from bench.report import floor_ratios, targets, write_markdown  # noqa: E402
-from bench.servers import machine_description  # noqa: E402
+from bench.servers import machine_description, save_report  # noqa: E402
 from bench.stream import TimedModel, bot_stream  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -173,21 +171,16 @@ def main(argv: list[str] | None = None) -> int:
         results = asyncio.run(run(settings, work_dir, log))
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    report = {
-        "command": "python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "duration_s": round(time.monotonic() - started, 1),
-        "machine": machine,
-        "settings": settings,
-        **results,
-    }
-    report["vs_floor"] = floor_ratios(report)
-    report["targets"] = targets(report)
-    text = json.dumps(report, indent=2)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text + "\n")
+    scored = {"settings": settings, **results}  # what the targets read
+    results = {**results, "vs_floor": floor_ratios(scored), "targets": targets(scored)}
+    report = save_report(
+        "bench.run " + " ".join(sys.argv[1:] if argv is None else argv),
+        started,
+        machine,
+        settings,
+        results,
+        args.output,
+    )
     write_markdown(report, args.output.with_suffix(".md"))
     log(f"wrote {args.output} and {args.output.with_suffix('.md')} in {report['duration_s']} s")
     return 0

@@ -54,7 +54,9 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode}; see {self.log_path}"
+                )
             try:
                 with urllib.request.urlopen(self.url + "/", timeout=2) as answer:
                     if answer.status == 200:
@@ -95,7 +97,9 @@ def process_cpu_seconds(pid: int | str = "self") -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-async def settle(server: ServerProcess, quiet_share: float = 0.05, window: float = 0.5, limit: float = 60.0) -> float:
+async def settle(
+    server: ServerProcess, quiet_share: float = 0.05, window: float = 0.5, limit: float = 60.0
+) -> float:
     """Wait until the server is nearly idle (CPU below `quiet_share` of one core); return seconds waited."""
     import asyncio
 
@@ -140,3 +144,30 @@ def machine_description() -> dict[str, object]:
         "flet": getattr(flet, "__version__", "?"),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def save_report(
+    command: str, started: float, machine: dict, settings: dict, results: dict, output: Path
+) -> dict:
+    """Print the run's JSON report and write it to `output`; the report.
+
+    Its head says what ran (`command`, after `python -m`), when, for how long, on
+    what machine (with the load at the end), and with what settings.
+    """
+    import json
+    from datetime import UTC, datetime
+
+    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report = {
+        "command": f"python -m {command}",
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "duration_s": round(time.monotonic() - started, 1),
+        "machine": machine,
+        "settings": settings,
+        **results,
+    }
+    text = json.dumps(report, indent=2)
+    print(text)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text + "\n")
+    return report

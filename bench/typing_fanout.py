@@ -22,13 +22,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
-import os
 import shutil
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +35,7 @@ if str(ROOT) not in sys.path:
 from bench.apps import checkout_commit, confab_server
 from bench.fanout import talk
 from bench.room_seed import ratio
-from bench.servers import machine_description
+from bench.servers import machine_description, save_report
 from bench.sessions import BenchSession, close_sessions, open_sessions
 from bench.stream import TimedModel
 from tests.flet_client import INVOKE_METHOD, peek_action
@@ -211,20 +208,14 @@ def main(argv: list[str] | None = None) -> int:
         rows = asyncio.run(compare(settings, work_dir, log))
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    report = {
-        "command": "python -m bench.typing_fanout "
-        + " ".join(sys.argv[1:] if argv is None else argv),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "duration_s": round(time.monotonic() - started, 1),
-        "machine": machine,
-        "settings": settings,
-        "by_size": rows,
-    }
-    text = json.dumps(report, indent=2)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text + "\n")
+    report = save_report(
+        "bench.typing_fanout " + " ".join(sys.argv[1:] if argv is None else argv),
+        started,
+        machine,
+        settings,
+        {"by_size": rows},
+        args.output,
+    )
     log(f"wrote {args.output} in {report['duration_s']} s")
     return 0
 
