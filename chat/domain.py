@@ -221,6 +221,16 @@ class PersonBanned:
     person_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class ReadMoved:
+    """A person's read position in `room` moved up to `seq` (saved): their tabs on every
+    process stop counting what they read there."""
+
+    person_id: str
+    room: str
+    seq: int
+
+
 ModerationEvent = RoomLockChanged | PersonMuted | MemberRemoved | PersonBanned
 
 BusEvent = (
@@ -230,7 +240,14 @@ BusEvent = (
     | StopRequested
     | RoomCreated
     | ModerationEvent
+    | ReadMoved
 )
 RoomEvent = (
-    MessagePosted | MessageChanged | OnlineChanged | StopRequested | RoomCreated | ModerationEvent
+    MessagePosted
+    | MessageChanged
+    | OnlineChanged
+    | StopRequested
+    | RoomCreated
+    | ModerationEvent
+    | ReadMoved
 )

@@ -21,6 +21,7 @@ from chat.domain import (
     MessageKind,
     MessagePosted,
     MessageStatus,
+    ReadMoved,
     StopRequested,
 )
 from chat.limits import BucketsByKey, take_from_all
@@ -381,6 +382,10 @@ class ChatService:
             metrics.message_posted(message.kind.value)
             await self._publish(MessagePosted(message))
         return message
+
+    async def publish_read(self, read: ReadMoved) -> None:
+        """Tell every process a person's read position moved (it is saved already)."""
+        await self._publish(read)
 
     async def _publish(self, event: BusEvent) -> None:
         try:

@@ -13,6 +13,7 @@ from chat.domain import (
     MessageStatus,
     OnlineChanged,
     PersonBanned,
+    ReadMoved,
     PersonMuted,
     PresenceSnapshot,
     Room,
@@ -39,6 +40,7 @@ MESSAGE = Message("m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UT
         PersonMuted("design", "p-2", None),
         MemberRemoved("design", "p-2"),
         PersonBanned("p-2"),
+        ReadMoved("p-2", "design", 7),
     ],
 )
 def test_every_bus_event_round_trips_with_its_room(event):
@@ -56,6 +58,7 @@ def test_local_events_stay_off_the_bus_and_strangers_are_refused():
         "PersonMuted",
         "MemberRemoved",
         "PersonBanned",
+        "ReadMoved",
     }
     assert OnlineChanged in EVENT_TYPES
     with pytest.raises(ValueError, match="does not travel"):
