@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.confab_harness import BrowserPrefs
+from tests.confab_harness import BrowserPrefs, Person
 from tests.test_live_rooms import badges
 from tests.test_room_switching import create_room, room_title_of, shown_room
 from tests.test_scale_out import Tab, cluster  # noqa: F401  (the two-process fixture)
@@ -19,7 +19,7 @@ WAIT = 30.0
 """Seconds to wait for something another process does (the machine is shared and loaded)."""
 
 
-async def shows(tab: Tab, room: str) -> None:
+async def shows(tab: Person, room: str) -> None:
     await tab.client.wait_for(
         lambda: shown_room(tab) == room and tab.composer and not tab.composer.get("disabled"),
         timeout=WAIT,

@@ -23,6 +23,7 @@ from chat.ui.row_text import (
     local_day,
     local_time,
 )
+from chat.ui.unread_divider import unread_divider
 
 NAME_SIZE = 14
 TIME_STYLE = ft.TextStyle(size=11, weight=ft.FontWeight.NORMAL, color=ft.Colors.ON_SURFACE_VARIANT)
@@ -97,6 +98,7 @@ class ChatMessage(ft.Container):
         shared: bool = False,
         viewer: str | None = None,
         starts_day: bool = False,
+        first_unread: bool = False,
     ):
         super().__init__()
         self.message = message
@@ -104,6 +106,8 @@ class ChatMessage(ft.Container):
         self.grouped = grouped
         self.starts_day = starts_day
         """The first row of its day in this list: a day heading ("Today", ...) sits above it."""
+        self.first_unread = first_unread
+        """The first message the viewer had not read when they entered: "New messages" above it."""
         self.shared = shared
         self._tz = tz
         self._display_name = display_name or message.author
@@ -277,23 +281,27 @@ class ChatMessage(ft.Container):
         return self._with_day(ft.Column([self._named, footer], spacing=2, tight=True))
 
     def _with_day(self, content: ft.Control) -> ft.Control:
-        if not self.starts_day:
-            return content
-        today = datetime.now(self._tz).date()
-        heading = ft.Text(
-            day_heading(local_day(self.message.created_at, self._tz), today),
-            size=12,
-            weight=ft.FontWeight.BOLD,
-            color=ft.Colors.ON_SURFACE_VARIANT,
-            text_align=ft.TextAlign.CENTER,
-        )
-        return ft.Column(
-            [
+        above: list[ft.Control] = []
+        if self.starts_day:
+            today = datetime.now(self._tz).date()
+            heading = ft.Text(
+                day_heading(local_day(self.message.created_at, self._tz), today),
+                size=12,
+                weight=ft.FontWeight.BOLD,
+                color=ft.Colors.ON_SURFACE_VARIANT,
+                text_align=ft.TextAlign.CENTER,
+            )
+            above.append(
                 ft.Container(
                     heading, alignment=ft.Alignment(0, 0), padding=ft.Padding.only(top=4, bottom=4)
-                ),
-                content,
-            ],
+                )
+            )
+        if self.first_unread:
+            above.append(unread_divider())
+        if not above:
+            return content
+        return ft.Column(
+            [*above, content],
             spacing=2,
             tight=True,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
