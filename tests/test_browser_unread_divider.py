@@ -31,8 +31,9 @@ READ_BEFORE = 10
 """Messages Alice has read in # design."""
 UNREAD = 40
 """More than a screen of unread: the tab scrolls to the divider, not to the end."""
+FIRST_UNREAD = "apricot jam"
 LAST_UNREAD = "zebra crossing"
-"""The newest unread message (unlike "fresh line N", OCR cannot mistake it for another)."""
+"""The oldest and newest unread messages (unlike "fresh line N", OCR cannot mistake them)."""
 CONVERSATION = {
     "desktop": {"x": 240, "y": 60, "width": 905, "height": 740},
     "phone": {"x": 0, "y": 56, "width": 390, "height": 700},
@@ -85,14 +86,15 @@ def test_entering_a_room_shows_new_messages_above_the_first_unread(
     wait_for_text(alice, f"old note {READ_BEFORE}", timeout=30)
     go_to(alice, size, "# general", "/r/general")
 
-    for n in range(1, UNREAD):
+    loop.run(bob.say(FIRST_UNREAD))
+    for n in range(2, UNREAD):
         loop.run(bob.say(f"fresh line {n}"))
     loop.run(bob.say(LAST_UNREAD))
     go_to(alice, size, "# design", "/r/design")
     seen = wait_for_text(
         alice,
         NEW_MESSAGES,
-        "fresh line 1",
+        FIRST_UNREAD,
         timeout=30,
         absent=(LAST_UNREAD,),  # scrolled to the divider, not to the end
         clip=CONVERSATION[size],
