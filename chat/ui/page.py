@@ -66,6 +66,8 @@ LEAVE_GRACE_SECONDS = 3.0
 """A dropped connection that comes back this fast does not leave and rejoin."""
 FLUSH_INTERVAL = 0.025
 """At most one update per tab per this many seconds: under load, what arrives meanwhile goes as one."""
+READ_ROWS_ABOVE_DIVIDER = 10
+"""Rows already read kept above "New messages" when a tab gets its own conversation for it."""
 ReadBefore = Callable[[str], Awaitable[int | None]]
 """`read_before(person_id)`: how far that person had read this room before this tab entered it
 (None: never opened), from the position the server keeps."""
@@ -610,10 +612,9 @@ class ChatPage:
                 shared.stop_showing_in(self, self.page)
                 messages = shared.messages()
                 start = len(messages) - OWN_VIEW_START_ROWS
-                if keep_from is not None:
-                    start = min(
-                        start, next((i for i, m in enumerate(messages) if m.seq >= keep_from), 0)
-                    )
+                if keep_from is not None:  # with some of what was read above it, for context
+                    first = next((i for i, m in enumerate(messages) if m.seq >= keep_from), 0)
+                    start = min(start, first - READ_ROWS_ABOVE_DIVIDER)
                 self.private.prepend(messages[max(start, 0) :])
                 self.feed.resume_after(shared.last_seq)
             self.conversation.controls = [self.private.root]
