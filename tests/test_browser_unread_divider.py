@@ -23,7 +23,7 @@ from tests.browser_fixtures import (  # noqa: F401  (fixtures)
 from tests.browser_support import artifacts_dir, enable_semantics, join, open_confab, wait_for_text
 from tests.confab_harness import Person
 from tests.test_browser_sidebar import loop, room_button  # noqa: F401  (the loop fixture)
-from tests.test_reads_scale_out import shows
+from tests.test_reads_scale_out import create_room
 
 pytestmark = pytest.mark.browser
 
@@ -39,15 +39,6 @@ CONVERSATION = {
     "phone": {"x": 0, "y": 56, "width": 390, "height": 700},
 }
 """The conversation's column in CSS pixels: tesseract reads one column in order."""
-
-
-async def create_room(bob: Person, name: str, topic: str) -> None:
-    """Bob makes a room and goes to it (waits as long as a loaded machine needs)."""
-    await bob.client.click(bob.client.find("IconButton", tooltip="New room")[0])
-    field = await bob.client.wait_for(lambda: bob.client.find_one("TextField", label="Room name"))
-    await bob.client.set_value(bob.client.find_one("TextField", label="Topic"), topic)
-    await bob.client.submit(field, name)
-    await shows(bob, name)
 
 
 def shoot(page, size: str, what: str) -> None:
