@@ -6,8 +6,11 @@ they read on one must clear the unread count the other shows, at once.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from chat.reads import SAVE_DELAY
 from tests.confab_harness import BrowserPrefs, Person
 from tests.test_live_rooms import badges
 from tests.test_room_switching import room_title_of, shown_room
@@ -65,6 +68,7 @@ async def test_a_read_on_one_process_clears_the_count_shown_on_the_other(cluster
     await ann.join("Ann")
     await open_room(ann, "design")  # opened once: counted for her from now on
     await open_room(ann, "general")
+    await asyncio.sleep(SAVE_DELAY + 1)  # her read of design is in the store for the other process
     ann_too = await Tab.open(second.url, on_invoke=prefs)
     await shows(ann_too, "general")
 
