@@ -92,6 +92,11 @@ def test_entering_a_room_shows_new_messages_above_the_first_unread(
     )
     shoot(alice, size, "entered")
     one_divider(seen)
+    # Reading up there, what arrives does not pull the list down: the jump button counts it.
+    loop.run(bob.say("urgent ping"))
+    alice.get_by_role("button", name="1 new message").wait_for(timeout=30_000)
+    wait_for_text(alice, NEW_MESSAGES, absent=("urgent ping",), clip=CONVERSATION[size])
+    shoot(alice, size, "jump-button")
 
     # Away again; Bob writes more; Alice comes back by reloading the room's address.
     go_to(alice, size, "# general", "/r/general")

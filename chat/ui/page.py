@@ -645,6 +645,8 @@ class ChatPage:
         assert self.private is not None  # the divider is in this tab's own rows
         try:
             await scroll_to_key_in(self.page, self.private.view, DIVIDER_KEY)
+            # Its throttled scroll notifications may not say so (it never saw the end).
+            self.follow.scrolled_up()
         except TimeoutError:
             log.info("tab %s did not answer a scroll request", self.session_id)
         except RuntimeError as exc:  # the session closed meanwhile
