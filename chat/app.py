@@ -16,7 +16,7 @@ from chat.bot.orphans import settle_orphans_forever
 from chat.bot.roster import BotSpec
 from chat.bus import open_bus
 from chat.config import Settings
-from chat.domain import MessagePosted
+from chat.domain import MessagePosted, ReadMoved
 from chat.flet_internals import PubSubHub, RoomFanout, pubsub_hub
 from chat.people import PeopleService
 from chat.reads import UnreadBook
@@ -43,7 +43,7 @@ class Confab:
         """Personal access tokens for the HTTP API."""
         self.webhooks = Webhooks(settings, self.store, self.service.directory)
         """Rooms' incoming webhooks."""
-        self.reads = UnreadBook(self.store, mentions)
+        self.reads = UnreadBook(self.store, mentions, publish=self.service.publish_read)
         self.images = ImageStore(settings.data_dir / "images")
         self.bots = [self._bot(spec) for spec in settings.roster]
         """Every AI participant, each with its own brain, line of replies and limits."""
@@ -68,6 +68,9 @@ class Confab:
             fanout = RoomFanout(hub, activity=(MessagePosted,))
 
             def fan_out(room: str, event: object) -> None:
+                if isinstance(event, ReadMoved):
+                    self.reads.moved(event)  # the person's tabs only, not the room's viewers
+                    return
                 fanout(room, event)
                 if isinstance(event, MessagePosted):
                     self.reads.posted(event.message)  # the tabs showing the room: read

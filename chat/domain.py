@@ -314,6 +314,16 @@ class TypingChanged:
     typers: tuple[Typer, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ReadMoved:
+    """A person's read position in `room` moved up to `seq` (saved): their tabs on every
+    process stop counting what they read there."""
+
+    person_id: str
+    room: str
+    seq: int
+
+
 ModerationEvent = RoomLockChanged | PersonMuted | MemberRemoved | PersonBanned
 
 BusEvent = (
@@ -326,6 +336,7 @@ BusEvent = (
     | RoomCreated
     | ModerationEvent
     | PersonTyping
+    | ReadMoved
 )
 RoomEvent = (
     MessagePosted
@@ -337,4 +348,5 @@ RoomEvent = (
     | RoomCreated
     | ModerationEvent
     | TypingChanged
+    | ReadMoved
 )

@@ -27,6 +27,7 @@ from chat.domain import (
     Reaction,
     Reactions,
     ReactionsChanged,
+    ReadMoved,
     RegenerateRequested,
     Room,
     RoomCreated,
@@ -231,6 +232,13 @@ _declare(
         PersonBanned,
         lambda e: {"person_id": e.person_id},
         lambda d: PersonBanned(d["person_id"]),
+    )
+)
+_declare(
+    EventType(
+        ReadMoved,
+        lambda e: {"person_id": e.person_id, "room": e.room, "seq": e.seq},
+        lambda d: ReadMoved(d["person_id"], d["room"], int(d["seq"])),
     )
 )
 _declare(EventType(OnlineChanged))  # derived from PresenceSnapshots in each process

@@ -12,17 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from chat.domain import Message, MessageKind, Room, RoomKind
+from chat.domain import Message, MessageKind, ReadMoved, Room, RoomKind
 from chat.store.base import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 Mentions = Callable[[str, str], bool]
 """`mentions(text, name)`: True when `text` mentions @name."""
+PublishRead = Callable[[ReadMoved], Awaitable[None]]
+"""Tells every process (the bus) that a read was saved."""
 
 
 class ReadFollower(Protocol):
@@ -70,8 +72,16 @@ class Reader:
 class UnreadBook:
     """Counts unread messages per person and room, and saves read positions, coalesced."""
 
-    def __init__(self, store: Store, mentions: Mentions, save_delay: float = SAVE_DELAY):
+    def __init__(
+        self,
+        store: Store,
+        mentions: Mentions,
+        save_delay: float = SAVE_DELAY,
+        publish: PublishRead | None = None,
+    ):
+        """`publish`: where saved reads are announced to the other processes (None: nowhere)."""
         self._store = store
+        self._publish = publish
         self._mentions = mentions
         self._save_delay = save_delay
         self._pending: dict[tuple[str, str], int] = {}
@@ -109,6 +119,11 @@ class UnreadBook:
             if not tabs:
                 del self._followers[person_id]
 
+    def moved(self, read: ReadMoved) -> None:
+        """A read saved by any process (this one too) came over the bus: tell the person's tabs."""
+        for tab in list(self._followers.get(read.person_id, ())):
+            tab.read_elsewhere(read.room, read.seq)
+
     @staticmethod
     def counts_room(room: Room, marks: dict[str, int]) -> bool:
         """True when `room` is counted for a person with read `marks` (see the module docstring)."""
@@ -121,6 +136,10 @@ class UnreadBook:
             if pid == person_id:
                 marks[room] = max(seq, marks.get(room, 0))
         return marks
+
+    async def position(self, person_id: str, room: str) -> int | None:
+        """How far the person has read `room` (None: never opened), including reads not saved yet."""
+        return (await self.marks(person_id)).get(room)
 
     async def unread(self, reader: Reader, rooms: list[Room]) -> dict[str, Unread]:
         """The unread state of each counted room among `rooms` (the others are left out)."""
@@ -180,6 +199,11 @@ class UnreadBook:
             log.warning("%d read positions were not saved (will retry): %s", len(pending), exc)
             for (person_id, room), seq in pending.items():
                 self.seen(person_id, room, seq)
+            return
+        if self._publish is not None:
+            # After the commit, so a tab told on another process reads the same from the store.
+            for (person_id, room), seq in pending.items():
+                await self._publish(ReadMoved(person_id, room, seq))
 
     async def close(self) -> None:
         """Save what waits, now (the process is stopping)."""

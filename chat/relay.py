@@ -27,6 +27,7 @@ from chat.domain import (
     PersonTyping,
     PresenceSnapshot,
     ReactionsChanged,
+    ReadMoved,
     RegenerateRequested,
     RoomCreated,
     RoomEvent,
@@ -81,6 +82,7 @@ class RoomRelay:
                 MemberRemoved: self._to_every_tab,
                 PersonBanned: self._to_every_tab,
                 PersonTyping: self._on_typing,
+                ReadMoved: self._on_read,
             }
         )
 
@@ -195,6 +197,10 @@ class RoomRelay:
     async def _to_every_tab(self, event: MemberRemoved | PersonBanned) -> None:
         # Whichever room its person's tabs show, they must hear it (they check the person id).
         self._fanout(EVERY_ROOM, event)
+
+    async def _on_read(self, event: ReadMoved) -> None:
+        # Not for the room's viewers: the fanout hands it to the person's tabs (chat.reads).
+        self._fanout(event.room, event)
 
     async def _on_room_created(self, event: RoomCreated) -> None:
         self._last_seq.setdefault(event.room.name, 0)  # a new room: every message in it is news

@@ -23,6 +23,7 @@ from chat.domain import (
     MessageStatus,
     PersonBanned,
     Reactions,
+    ReadMoved,
     StopRequested,
     Typer,
 )
@@ -438,6 +439,10 @@ class ChatService:
             metrics.message_posted(message.kind.value)
             await self._publish(MessagePosted(message))
         return message
+
+    async def publish_read(self, read: ReadMoved) -> None:
+        """Tell every process a person's read position moved (it is saved already)."""
+        await self._publish(read)
 
     async def _publish(self, event: BusEvent) -> None:
         try:

@@ -21,6 +21,7 @@ from chat.domain import (
     Reactions,
     ReactionsChanged,
     RegenerateRequested,
+    ReadMoved,
     Room,
     RoomCreated,
     RoomLockChanged,
@@ -59,6 +60,7 @@ MESSAGE = Message("m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UT
         MessagePosted(
             replace(MESSAGE, reactions=Reactions(2, (Reaction("👍", ("p-1",), ("Ann",)),)))
         ),
+        ReadMoved("p-2", "design", 7),
     ],
 )
 def test_every_bus_event_round_trips_with_its_room(event):
@@ -79,6 +81,7 @@ def test_local_events_stay_off_the_bus_and_strangers_are_refused():
         "PersonBanned",
         "PersonTyping",
         "ReactionsChanged",
+        "ReadMoved",
     }
     assert OnlineChanged in EVENT_TYPES
     with pytest.raises(ValueError, match="does not travel"):

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import pytest_asyncio
 
-from chat.domain import Draft, MessageKind, Room, RoomKind
+from chat.domain import Draft, MessageKind, ReadMoved, Room, RoomKind
 from chat.reads import Reader, Unread, UnreadBook
 from chat.store import open_store
 from chat.ui.markdown_safety import mentions
@@ -124,3 +124,46 @@ async def test_a_read_the_store_refused_is_kept_for_the_next_try(store, tmp_path
     assert await book.marks("p-ann") == {"general": 2}  # still waiting to be saved
     await book.close()
     assert await store.read_marks("p-ann") == {"general": 2}
+
+
+class Tab:
+    """A ReadFollower that records what it is told."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, int]] = []
+
+    def read_elsewhere(self, room: str, seq: int) -> None:
+        self.told.append((room, seq))
+
+    def arrived_here(self, message) -> None:
+        pass
+
+
+async def test_a_saved_read_is_published_and_a_published_one_reaches_the_persons_tabs(store):
+    published: list[ReadMoved] = []
+
+    async def publish(read: ReadMoved) -> None:
+        published.append(read)
+
+    book = UnreadBook(store, mentions, save_delay=60, publish=publish)
+    book.seen("p-ann", "general", 4)
+    assert published == []  # not before it is saved
+    await book.save()
+    assert published == [ReadMoved("p-ann", "general", 4)]
+
+    elsewhere = UnreadBook(store, mentions)  # another process's book
+    ann, bob = Tab(), Tab()
+    elsewhere.follow("p-ann", ann)
+    elsewhere.follow("p-bob", bob)
+    elsewhere.moved(published[0])
+    assert ann.told == [("general", 4)] and bob.told == []
+
+
+async def test_position_is_where_the_person_stands_in_one_room_saved_or_not(store):
+    book = UnreadBook(store, mentions, save_delay=60)
+    assert await book.position("p-ann", "general") is None  # never opened
+    await store.mark_read("p-ann", "general", 3)
+    assert await book.position("p-ann", "general") == 3
+    book.seen("p-ann", "general", 5)
+    assert await book.position("p-ann", "general") == 5
+    await book.close()

@@ -79,3 +79,15 @@ async def scroll_to_end_in(page: ft.Page, scrollable: ft.Control) -> None:
         "curve": ft.AnimationCurve.EASE,
     }
     await invoke_in_tab(page, scrollable, "scroll_to", args, SCROLL_TIMEOUT)
+
+
+async def scroll_to_key_in(page: ft.Page, scrollable: ft.Control, key: str) -> None:
+    """Scroll `scrollable` in `page`'s tab only until the control with ScrollKey `key` is at its top."""
+    args = {
+        "offset": None,
+        "delta": None,
+        "scroll_key": key,
+        "duration": 0,
+        "curve": ft.AnimationCurve.EASE,
+    }
+    await invoke_in_tab(page, scrollable, "scroll_to", args, SCROLL_TIMEOUT)

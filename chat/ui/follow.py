@@ -99,6 +99,12 @@ class FollowLatest:
             self._send_button()
         await self._scroll_to_end()
 
+    def scrolled_up(self) -> None:
+        """The server moved the list away from the end (to "New messages"): new messages
+        count as unseen until the reader is back at the bottom (a scroll there says so)."""
+        if self._read_up():
+            self._send_button()
+
     # ---- what the reader does
 
     async def _jump_clicked(self, e: ft.Event) -> None:

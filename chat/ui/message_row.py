@@ -25,6 +25,7 @@ from chat.ui.row_text import (
     local_time,
     tombstone,
 )
+from chat.ui.unread_divider import unread_divider
 
 NAME_SIZE = 14
 TIME_STYLE = ft.TextStyle(size=11, weight=ft.FontWeight.NORMAL, color=ft.Colors.ON_SURFACE_VARIANT)
@@ -109,6 +110,7 @@ class ChatMessage(ft.Container):
         # Given where reactions may be added: chips toggle, the add button opens the picker.
         on_react: OnReact | None = None,
         viewer_id: str | None = None,
+        first_unread: bool = False,
     ):
         super().__init__()
         self.message = message
@@ -116,6 +118,8 @@ class ChatMessage(ft.Container):
         self.grouped = grouped
         self.starts_day = starts_day
         """The first row of its day in this list: a day heading ("Today", ...) sits above it."""
+        self.first_unread = first_unread
+        """The first message the viewer had not read when they entered: "New messages" above it."""
         self.shared = shared
         self._tz = tz
         self._display_name = display_name or message.author
@@ -313,23 +317,27 @@ class ChatMessage(ft.Container):
         return self._with_day(ft.Column([line, *shown], spacing=2, tight=True))
 
     def _with_day(self, content: ft.Control) -> ft.Control:
-        if not self.starts_day:
-            return content
-        today = datetime.now(self._tz).date()
-        heading = ft.Text(
-            day_heading(local_day(self.message.created_at, self._tz), today),
-            size=12,
-            weight=ft.FontWeight.BOLD,
-            color=ft.Colors.ON_SURFACE_VARIANT,
-            text_align=ft.TextAlign.CENTER,
-        )
-        return ft.Column(
-            [
+        above: list[ft.Control] = []
+        if self.starts_day:
+            today = datetime.now(self._tz).date()
+            heading = ft.Text(
+                day_heading(local_day(self.message.created_at, self._tz), today),
+                size=12,
+                weight=ft.FontWeight.BOLD,
+                color=ft.Colors.ON_SURFACE_VARIANT,
+                text_align=ft.TextAlign.CENTER,
+            )
+            above.append(
                 ft.Container(
                     heading, alignment=ft.Alignment(0, 0), padding=ft.Padding.only(top=4, bottom=4)
-                ),
-                content,
-            ],
+                )
+            )
+        if self.first_unread:
+            above.append(unread_divider())
+        if not above:
+            return content
+        return ft.Column(
+            [*above, content],
             spacing=2,
             tight=True,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,

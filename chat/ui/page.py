@@ -30,7 +30,7 @@ from chat.person import Person
 from chat.rules import Rejected
 from chat.service import ChatService
 from chat.ui.api_dialog import ApiDialog, page_origin
-from chat.ui.broadcast import scroll_to_end_in
+from chat.ui.broadcast import scroll_to_end_in, scroll_to_key_in
 from chat.ui.composer import Composer
 from chat.ui.follow import FollowLatest
 from chat.ui.join_dialog import JoinDialog
@@ -53,6 +53,7 @@ from chat.ui.shared_view import SharedConversation, shared_view
 from chat.ui.tab_gone import unless_tab_gone
 from chat.ui.tab_reactions import TabReactions
 from chat.ui.typing_line import TypingLine
+from chat.ui.unread_divider import DIVIDER_KEY, first_unread
 from chat.ui.unread_title import UnreadTitle
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,11 @@ LEAVE_GRACE_SECONDS = 3.0
 """A dropped connection that comes back this fast does not leave and rejoin."""
 FLUSH_INTERVAL = 0.025
 """At most one update per tab per this many seconds: under load, what arrives meanwhile goes as one."""
+READ_ROWS_ABOVE_DIVIDER = 10
+"""Rows already read kept above "New messages" when a tab gets its own conversation for it."""
+ReadBefore = Callable[[str], Awaitable[int | None]]
+"""`read_before(person_id)`: how far that person had read this room before this tab entered it
+(None: never opened), from the position the server keeps."""
 OWN_VIEW_START_ROWS = 50
 """Rows a tab's own conversation starts with (the newest); it costs a row each, and the
 moment is when its person sends a first message. Older ones page in on demand."""
@@ -100,12 +106,14 @@ class ChatPage:
         invite: str | None = None,
         api: ApiAccess | None = None,
         on_entered: Callable[[], Awaitable[object]] | None = None,
+        read_before: ReadBefore | None = None,
     ):
         """`title` names the room on screen; `rooms`: the list of rooms twice (sidebar and drawer).
 
         `invite`: the token of an invite link (/?invite=...), which CHAT_SIGNUP=invite asks for.
         `api`: the person's API tokens and the room's webhooks, offered once they joined.
         `on_entered`: told when the tab has joined as its person.
+        `read_before`: where its person had read up to, for the "New messages" divider.
         """
         self.page = page
         self.service = service
@@ -120,6 +128,9 @@ class ChatPage:
         self._tz = tz
         self._invite = invite
         self._on_entered = on_entered
+        self._read_before = read_before
+        self.divider_seq: int | None = None
+        """The message "New messages" sits above (the first unread when the tab entered)."""
         self._online: tuple[str, ...] | None = None
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
@@ -340,6 +351,20 @@ class ChatPage:
         self._append_events(self.feed.backlog_read(shared.messages()))
         self._on_online(OnlineChanged(self.room, self.service.online(self.room)))
         self._on_typing(TypingChanged(self.room, self.service.typers(self.room)))
+        await self._show_new_messages(shared.messages())
+
+    async def _show_new_messages(self, messages: list[Message]) -> None:
+        """Put "New messages" above the first message its person had not read, and go there."""
+        person = self.person
+        if self._read_before is None or person is None or self.private is not None:
+            return
+        first = first_unread(messages, await self._read_before(person.id), person.id)
+        if first is None:
+            return
+        self.divider_seq = first.seq  # a row of this tab's own: the shared rows have no divider
+        self._go_private(keep_from=first.seq)
+        if self._scrolling is None or self._scrolling.done():
+            self._scrolling = asyncio.create_task(self._scroll_to_divider())
 
     async def _joined_dialog_closed(self, e: ft.Event) -> None:
         if self.name is not None:
@@ -597,11 +622,13 @@ class ChatPage:
         )
 
     def _row(self, message: Message, grouped: bool, starts_day: bool) -> ChatMessage:
+        divider = message.seq == self.divider_seq
         return ChatMessage(
             message,
             own=self._is_own(message),
-            grouped=grouped,
+            grouped=grouped and not divider,  # under the divider, say who wrote it
             starts_day=starts_day,
+            first_unread=divider,
             tz=self._tz,
             display_name=message.shown_author(self.settings.bot_display_name),
             on_stop=self._stop_reply if self._may_stop(message) else None,
@@ -640,16 +667,25 @@ class ChatPage:
         """A reply this tab's (new) name may stop, shown without its Stop button."""
         return not row.offers_stop and self._may_stop(row.message)
 
-    def _go_private(self) -> MessageList:
-        """Give this tab a conversation of its own, starting from what it shows now."""
+    def _go_private(self, keep_from: int | None = None) -> MessageList:
+        """Give this tab a conversation of its own, starting from what it shows now (from the
+        message `keep_from` at least, if it is shown)."""
         if self.private is None:
             shared, self.shared = self.shared, None
             self.private = MessageList(
                 self._row, self.settings.render_limit, self.load_earlier, tz=self._tz
             )
+            if keep_from is not None:
+                # Every row built in the browser, so that the divider's row can be scrolled to.
+                self.private.view.build_controls_on_demand = False
             if shared is not None:
                 shared.stop_showing_in(self, self.page)
-                self.private.prepend(shared.messages()[-OWN_VIEW_START_ROWS:])
+                messages = shared.messages()
+                start = len(messages) - OWN_VIEW_START_ROWS
+                if keep_from is not None:  # with some of what was read above it, for context
+                    first = next((i for i, m in enumerate(messages) if m.seq >= keep_from), 0)
+                    start = min(start, first - READ_ROWS_ABOVE_DIVIDER)
+                self.private.prepend(messages[max(start, 0) :])
                 self.feed.resume_after(shared.last_seq)
             self.conversation.controls = [self.private.root]
             with unless_tab_gone():
@@ -674,6 +710,17 @@ class ChatPage:
         # Not awaited: the tab answers the scroll request, and sending must not wait for that.
         if self._scrolling is None or self._scrolling.done():
             self._scrolling = asyncio.create_task(self.follow.bring_latest_into_view())
+
+    async def _scroll_to_divider(self) -> None:
+        assert self.private is not None  # the divider is in this tab's own rows
+        try:
+            await scroll_to_key_in(self.page, self.private.view, DIVIDER_KEY)
+            # Its throttled scroll notifications may not say so (it never saw the end).
+            self.follow.scrolled_up()
+        except TimeoutError:
+            log.info("tab %s did not answer a scroll request", self.session_id)
+        except RuntimeError as exc:  # the session closed meanwhile
+            log.debug("scroll request to a closed tab: %r", exc)
 
     async def _scroll_to_end(self) -> None:
         if self.private is not None:

@@ -125,6 +125,14 @@ class TabShell:
         await self.directory.invite(self.chat.room, self.person, raw_name)
 
     async def _show(self, room: str, person: Person | None) -> None:
+        # Where the person stood before the lists mark the room read (they do, for who moves).
+        before = await self.live.book.position(person.id, room) if person is not None else None
+
+        async def read_before(person_id: str) -> int | None:
+            if person is not None and person.id == person_id:
+                return before
+            return await self.live.book.position(person_id, room)  # joined (or resumed) here
+
         lists = self._lists = (self._room_list(), self._room_list())
         self._lists_room = room
         rooms = await self._refresh_lists(room, lists, send=False)
@@ -142,6 +150,7 @@ class TabShell:
             self.invite_token,
             self.api,
             on_entered=lambda: self._refresh_lists(room, lists),  # their rooms and DMs show
+            read_before=read_before,
         )
         chat.chrome.add_action(self._search_button(), on_phones=True)
         await chat.start(person)
