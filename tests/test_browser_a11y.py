@@ -83,6 +83,16 @@ def busy_room(bot_dir, tmp_path, request, fake_openai: FakeOpenAI):
         yield url
 
 
+def _settled_ax_nodes(page, ready, timeout: float = 30.0) -> list[dict]:
+    """The accessibility tree once `ready(names)` holds: under load Flutter fills it in later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        nodes = ax_nodes(page)
+        if ready([n["name"] for n in nodes]) or time.monotonic() > deadline:
+            return nodes
+        time.sleep(0.5)
+
+
 def _room_with_a_reply_being_written(url, contexts, **options):
     alice = open_confab(contexts(**options), url)
     join(alice, "Alice")
@@ -99,7 +109,7 @@ def _room_with_a_reply_being_written(url, contexts, **options):
 
 def test_the_accessibility_tree_reads_messages_and_names_every_button(busy_room, contexts):
     _, bob = _room_with_a_reply_being_written(busy_room, contexts, viewport=DESKTOP)
-    nodes = ax_nodes(bob)
+    nodes = _settled_ax_nodes(bob, lambda names: any(n.startswith("Alice, ") for n in names))
     names = [n["name"] for n in nodes]
 
     # A message is "Author, HH:MM: text": people's, the bot's and system lines alike.
@@ -282,7 +292,8 @@ def test_hovering_a_message_shows_its_full_date_and_time(confab, contexts):
     join(page, "Hana")
     say(page, "First thought")
     say(page, "Second thought, grouped under the first")
-    (box,) = labelled(page, "Second thought")
+    # The row itself, not its add-reaction button (named for the message too).
+    (box,) = [b for b in labelled(page, "Second thought") if b["role"] != "button"]
     page.mouse.move(box["left"] + 60, (box["top"] + box["bottom"]) / 2)
     seen = wait_for_text(page, datetime.now(timezone.utc).strftime("%B"), timeout=10)
     # Weekday, day, month and year (OCR may misread the small time after them).
