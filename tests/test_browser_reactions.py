@@ -79,6 +79,11 @@ def _read_who(page, emoji: str, touch: bool, who: str) -> None:
         time.sleep(1)
 
 
+def _wait_for_picker(page) -> None:
+    """The picker is open: its emoji are buttons (OCR misreads its title among so many glyphs)."""
+    page.get_by_role("button", name=re.compile("hot beverage")).wait_for(timeout=30_000)
+
+
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_a_reaction_in_one_tab_shows_its_count_and_who_in_the_other(confab, contexts, size):
     touch = size == "phone"
@@ -92,7 +97,7 @@ def test_a_reaction_in_one_tab_shows_its_count_and_who_in_the_other(confab, cont
     # Ann reacts from the picker (a tap on the phone, a click on the desktop).
     add = ann.get_by_role("button", name=ADD).last
     add.tap() if touch else add.click()
-    wait_for_text(ann, "React with")
+    _wait_for_picker(ann)
     ann.screenshot(path=artifacts_dir() / f"reactions-picker-{size}.png")
     hot = ann.get_by_role("button", name=re.compile("hot beverage"))
     hot.tap() if touch else hot.click()
@@ -130,7 +135,7 @@ def test_the_keyboard_reaches_the_add_button_and_the_picker(confab, contexts):
     wait_for_text(bob, "Keyboard people welcome")
     bob.get_by_role("button", name=ADD).last.focus()
     bob.keyboard.press("Enter")
-    wait_for_text(bob, "React with")
+    _wait_for_picker(bob)
     bob.get_by_role("button", name=re.compile("party popper")).focus()
     bob.keyboard.press("Enter")
     _wait_for_count(ann, "🎉", 1)

@@ -89,6 +89,14 @@ def _wait_for_copy(page, text: str) -> None:
     )
 
 
+def _wait_for_draft(page, text: str) -> None:
+    """Wait until the tab's browser remembers `text` as its unsent draft (after a pause in typing)."""
+    page.wait_for_function(
+        f"() => localStorage.getItem('flutter.confab.draft') === {json.dumps(json.dumps(text))}",
+        timeout=30_000,
+    )
+
+
 def _outage_view(page) -> dict:
     page.wait_for_selector(BANNER, state="visible", timeout=30_000)
     return page.eval_on_selector(OUTAGE_VIEW, READ_VIEW)
@@ -103,7 +111,7 @@ def _check_outage_view(page, name: str, dark: bool) -> None:
     assert view["fits"] and view["in_sight"], view
     page.bring_to_front()
     page.screenshot(path=artifacts_dir() / f"outage-{name}.png")
-    wait_for_text(page, "reconnecting", "before the restart", timeout=5)  # painted, readable
+    wait_for_text(page, "reconnecting", "before the restart")  # painted, readable
     background = luminance(pixel(page, 5, page.viewport_size["height"] // 2))
     assert (background < 60) if dark else (background > 200), background  # the room's theme
 
@@ -128,7 +136,7 @@ def test_a_restart_under_two_tabs(tmp_path):
             wait_for_text(bob, "before the restart")
             alice.click(COMPOSER)
             alice.keyboard.type("half written", delay=30)
-            time.sleep(1.5)  # the draft is remembered once typing pauses
+            _wait_for_draft(alice, "half written")  # remembered once typing pauses
             for page in (alice, bob):
                 _wait_for_copy(page, "before the restart")
 
