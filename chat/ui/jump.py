@@ -26,8 +26,9 @@ MAX_PAGED_IN = 2000
 MARK_SECONDS = 3.0
 """How long the message jumped to stays marked."""
 MARK_COLOR = ft.Colors.TERTIARY_CONTAINER
-SCROLL_SETTLE_SECONDS = (0.0, 0.4, 1.0)
-"""Pauses before each scroll to the row: rows paged in are laid out over a few frames."""
+SCROLL_SETTLE_SECONDS = (0.0, 0.4, 1.0, 2.0, 3.0)
+"""Pauses before each scroll to the row: rows paged in are laid out over a few frames, and a
+busy phone took over 1.4 s (a jump on CI's phone run stopped short of the row)."""
 
 FetchAfter = Callable[[int, int], Awaitable[list[Message]]]
 """Messages of the room after a seq, up to a count, oldest first (ChatService.history_after)."""
