@@ -270,8 +270,17 @@ def open_confab(context, url: str, path: str = "/"):
     page = context.new_page()
     page.goto(url + path, wait_until="load")
     enable_semantics(page)
-    page.wait_for_selector(NAME_FIELD, timeout=FIRST_PAINT_TIMEOUT * 1000)
+    # Polled, with the semantics switch clicked again while it is there: a click that came
+    # before Flutter listened left the tab without a name field (seen on a busy CI run).
+    page.wait_for_function(_FIELD_SHOWN, arg=NAME_FIELD, polling=500, timeout=FIRST_PAINT_TIMEOUT * 2000)
     return page
+
+
+_FIELD_SHOWN = """(field) => {
+    document.querySelector("flt-semantics-placeholder")?.click();
+    const found = document.querySelector(field);
+    return !!found && found.getBoundingClientRect().height > 0;
+}"""
 
 
 def enable_semantics(page) -> None:
