@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import re
-import shutil
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,9 +34,9 @@ from bench.apps import checkout_commit, confab_server
 from bench.bot_stats import compare, summary
 from bench.servers import (
     ServerProcess,
-    machine_description,
+    bench_log,
+    measure_and_report,
     process_cpu_seconds,
-    save_report,
     settle,
 )
 from bench.sessions import close_sessions, open_sessions
@@ -205,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds", type=int, help="rounds of one-bot and three-bot scenarios (default 2)"
     )
     parser.add_argument("--output", type=Path, default=OUTPUT)
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(argv)
     settings = {
         "sessions": args.sessions or (25 if args.quick else 100),
         "words": 60 if args.quick else 200,
@@ -215,26 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         "bot_updates_per_second": 8.0,
         "confab_commit": checkout_commit(ROOT),
     }
-    log = lambda text: print(
-        f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True
-    )
-    machine = machine_description()
-    started = time.monotonic()
-    work_dir = Path(tempfile.mkdtemp(prefix="confab-bench-bots-"))
-    gc.freeze()  # as bench.run: the sessions' objects would make the client's collector pause
-    try:
-        results = asyncio.run(run(settings, work_dir, log))
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
-    report = save_report(
-        "bench.bots " + " ".join(sys.argv[1:] if argv is None else argv),
-        started,
-        machine,
-        settings,
-        results,
-        args.output,
-    )
-    log(f"wrote {args.output} in {report['duration_s']} s")
+    log = bench_log()
+    measure = lambda work_dir: run(settings, work_dir, log)
+    measure_and_report("bench.bots " + " ".join(argv), settings, measure, args.output, log)
     return 0
 
 

@@ -15,14 +15,11 @@ Prints JSON (ratios working tree / ref) and writes bench/results/regression.json
 from __future__ import annotations
 
 import argparse
-import asyncio
-import gc
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +30,7 @@ if str(ROOT) not in sys.path:
 
 from bench.apps import checkout_commit, confab_server
 from bench.fanout import fanout
-from bench.servers import machine_description, save_report
+from bench.servers import bench_log, measure_and_report
 from bench.stats import rounded
 from bench.stream import TimedModel
 
@@ -170,38 +167,27 @@ def main(argv: list[str] | None = None) -> int:
         "tolerance": args.tolerance,
         "python": sys.executable,
     }
-    log = lambda text: print(
-        f"[regression {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True
-    )
-    machine = machine_description()
-    started = time.monotonic()
-    work_dir = Path(tempfile.mkdtemp(prefix="confab-regression-"))
-    gc.freeze()
-    try:
+    log = bench_log("regression")
+
+    async def measure(work_dir: Path) -> dict:
         with checked_out(args.ref) as tree:
             checkouts = {REF: tree, WORKING: ROOT}
             commits = {REF: checkout_commit(tree), WORKING: checkout_commit(ROOT)}
             log(
                 f"fan-out, {settings['sessions']} sessions: {commits[WORKING]} against {args.ref} ({commits[REF]})"
             )
-            runs = asyncio.run(compare(checkouts, settings, work_dir, log))
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
-    summary = {name: medians(results) for name, results in runs.items()}
-    report = save_report(
-        "bench.regression " + " ".join(argv),
-        started,
-        machine,
-        settings,
-        {
+            runs = await compare(checkouts, settings, work_dir, log)
+        summary = {name: medians(results) for name, results in runs.items()}
+        return {
             "commits": commits,
             "medians": summary,
             **verdict(summary[WORKING], summary[REF], args.tolerance),
             "runs": runs,
-        },
-        args.output,
+        }
+
+    report = measure_and_report(
+        "bench.regression " + " ".join(argv), settings, measure, args.output, log
     )
-    log(f"wrote {args.output} in {report['duration_s']} s")
     return 1 if args.strict and not report["within_tolerance"] else 0
 
 

@@ -22,10 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,7 +34,7 @@ from bench.apps import checkout_commit
 from bench.room_scenarios import idle_memory, join_big_room
 from bench.room_seed import ratio, seed_rooms, team, with_server
 from bench.room_traffic import open_room_sessions, talk_in_rooms
-from bench.servers import ServerProcess, machine_description, save_report
+from bench.servers import ServerProcess, bench_log, measure_and_report
 from bench.sessions import close_sessions
 from bench.stats import rounded
 from bench.stream import TimedModel
@@ -188,26 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     settings = plan(args)
-    log = lambda text: print(
-        f"[rooms {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True
-    )
-    machine = machine_description()
-    started = time.monotonic()
-    work_dir = Path(tempfile.mkdtemp(prefix="confab-rooms-"))
-    gc.freeze()  # the sessions' long-lived objects would otherwise make the collector pause mid-measurement
-    try:
-        results = asyncio.run(run(settings, work_dir, log))
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
-    report = save_report(
+    log = bench_log("rooms")
+    measure_and_report(
         "bench.rooms " + " ".join(argv),
-        started,
-        machine,
         settings,
-        results,
+        lambda work_dir: run(settings, work_dir, log),
         args.output,
+        log,
     )
-    log(f"wrote {args.output} in {report['duration_s']} s")
     return 0
 
 

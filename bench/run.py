@@ -17,13 +17,8 @@ runs in this process (cheap mode: no decoding of the patches it receives).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import gc
 import json
-import shutil
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +29,7 @@ from bench.apps import BASELINE, CONFAB, FLOOR, checkout_commit, server_for, ses
 from bench.fanout import fanout, idle_sessions  # noqa: E402
 from bench.history import history  # noqa: E402
 from bench.report import floor_ratios, targets, write_markdown  # noqa: E402
-from bench.servers import machine_description, save_report  # noqa: E402
+from bench.servers import bench_log, measure_and_report  # noqa: E402
 from bench.stream import TimedModel, bot_stream  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -158,31 +153,19 @@ def _brief(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
     settings = plan(args)
-    log = lambda text: print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)  # noqa: E731
-    machine = machine_description()
-    started = time.monotonic()
-    work_dir = Path(tempfile.mkdtemp(prefix="confab-bench-"))
-    # The sessions' many long-lived objects would otherwise make the client's own
-    # collector pause mid-measurement; the run is short, so memory is not a concern.
-    gc.freeze()
-    try:
-        results = asyncio.run(run(settings, work_dir, log))
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
-    scored = {"settings": settings, **results}  # what the targets read
-    results = {**results, "vs_floor": floor_ratios(scored), "targets": targets(scored)}
-    report = save_report(
-        "bench.run " + " ".join(sys.argv[1:] if argv is None else argv),
-        started,
-        machine,
-        settings,
-        results,
-        args.output,
-    )
+    log = bench_log()
+
+    async def measure(work_dir: Path) -> dict:
+        results = await run(settings, work_dir, log)
+        scored = {"settings": settings, **results}  # what the targets read
+        return {**results, "vs_floor": floor_ratios(scored), "targets": targets(scored)}
+
+    report = measure_and_report("bench.run " + " ".join(argv), settings, measure, args.output, log)
     write_markdown(report, args.output.with_suffix(".md"))
-    log(f"wrote {args.output} and {args.output.with_suffix('.md')} in {report['duration_s']} s")
+    log(f"wrote {args.output.with_suffix('.md')}")
     return 0
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,6 +149,37 @@ def machine_description() -> dict[str, object]:
         "flet": getattr(flet, "__version__", "?"),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+Log = Callable[[str], None]
+
+
+def bench_log(prefix: str = "bench") -> Log:
+    """Progress lines on stderr, stamped with the time (stdout carries the JSON report)."""
+    return lambda text: print(
+        f"[{prefix} {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True
+    )
+
+
+def measure_and_report(
+    command: str, settings: dict, measure: Callable[[Path], Awaitable[dict]], output: Path, log: Log
+) -> dict:
+    """Run `measure(work_dir)` in a fresh folder, then print and save its report (save_report).
+
+    The collector is frozen first: the sessions' many long-lived objects would otherwise
+    make the client's own collector pause mid-measurement (runs are short; memory is no concern).
+    """
+    machine = machine_description()
+    started = time.monotonic()
+    work_dir = Path(tempfile.mkdtemp(prefix=f"confab-{command.split()[0].removeprefix('bench.')}-"))
+    gc.freeze()
+    try:
+        results = asyncio.run(measure(work_dir))
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    report = save_report(command, started, machine, settings, results, output)
+    log(f"wrote {output} in {report['duration_s']} s")
+    return report
 
 
 def save_report(

@@ -20,12 +20,7 @@ Bus and fan-out only: nothing of it is stored. Writes bench/results/typing.json.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import gc
-import shutil
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +30,7 @@ if str(ROOT) not in sys.path:
 from bench.apps import checkout_commit, confab_server
 from bench.fanout import talk
 from bench.room_seed import ratio
-from bench.servers import machine_description, save_report
+from bench.servers import bench_log, measure_and_report
 from bench.sessions import BenchSession, close_sessions, open_sessions
 from bench.stream import TimedModel
 from tests.flet_client import INVOKE_METHOD, peek_action
@@ -182,7 +177,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
     env = (
         {}
         if args.signal_seconds is None
@@ -197,26 +193,12 @@ def main(argv: list[str] | None = None) -> int:
         "compression": "deflate",
         "confab_commit": checkout_commit(ROOT),
     }
-    log = lambda text: print(
-        f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True
-    )
-    machine = machine_description()
-    started = time.monotonic()
-    work_dir = Path(tempfile.mkdtemp(prefix="confab-typing-"))
-    gc.freeze()
-    try:
-        rows = asyncio.run(compare(settings, work_dir, log))
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
-    report = save_report(
-        "bench.typing_fanout " + " ".join(sys.argv[1:] if argv is None else argv),
-        started,
-        machine,
-        settings,
-        {"by_size": rows},
-        args.output,
-    )
-    log(f"wrote {args.output} in {report['duration_s']} s")
+    log = bench_log()
+
+    async def measure(work_dir: Path) -> dict:
+        return {"by_size": await compare(settings, work_dir, log)}
+
+    measure_and_report("bench.typing_fanout " + " ".join(argv), settings, measure, args.output, log)
     return 0
 
 

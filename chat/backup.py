@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import asdict
@@ -22,16 +23,23 @@ class BackupError(RuntimeError):
     """The backup could not be made; the message says why and what to do."""
 
 
-def backup_sqlite(database_url: str, target: Path) -> int:
-    """Copy the SQLite store to `target` while the app may be writing; return its message count.
+FILE_FOLDERS = ("files", "images")
+"""Folders of CHAT_DATA_DIR a backup copies: uploads (the folder BlobStore) and /imagine pictures."""
 
-    SQLite's online backup API copies a consistent snapshot (WAL included),
-    which a plain file copy of a WAL database does not. The copy is written
-    beside `target` and renamed, so a failed backup never leaves half a file.
+
+def backup_sqlite(database_url: str, data_dir: Path, target: Path) -> tuple[int, int]:
+    """Back up the SQLite store and the files to a new folder `target`: (messages, files).
+
+    `target` gets `confab.db` (SQLite's online backup API copies a consistent
+    snapshot, WAL included, which a plain file copy of a WAL database does not)
+    and the file folders of `data_dir`, copied after the snapshot, so every file
+    a message in it names is there (files are written before their message).
+    It is all made in a folder beside `target` and renamed, so a failed backup
+    never leaves half a backup.
     """
     if not database_url.startswith("sqlite:///"):
         raise BackupError(
-            "The store is PostgreSQL: back it up with pg_dump, for example\n"
+            "The store is PostgreSQL (files included): back it up with pg_dump, for example\n"
             f"  pg_dump --format=custom --file {target} '{_without_password(database_url)}'\n"
             "and restore it with pg_restore."
         )
@@ -43,10 +51,28 @@ def backup_sqlite(database_url: str, target: Path) -> int:
             f"{target} exists already: choose a new name (a backup never overwrites)."
         )
     partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        partial.mkdir(parents=True)
+        count = _snapshot(source_path, partial / "confab.db")
+        files = sum(_copy_folder(data_dir / name, partial / name) for name in FILE_FOLDERS)
+        if target.exists():
+            raise BackupError(f"{target} appeared while the backup ran: choose a new name.")
+        os.rename(partial, target)
+    except OSError as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise BackupError(f"The backup could not be written: {exc}") from exc
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return count, files
+
+
+def _snapshot(source_path: Path, copy_path: Path) -> int:
+    """A consistent, checked, self-contained copy of the database; its message count."""
     source = sqlite3.connect(source_path, timeout=BUSY_TIMEOUT)
     try:
-        copy = sqlite3.connect(partial)
+        copy = sqlite3.connect(copy_path)
         try:
             source.backup(copy)  # all pages in one step: one consistent snapshot
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
@@ -57,15 +83,27 @@ def backup_sqlite(database_url: str, target: Path) -> int:
         finally:
             copy.close()
     except sqlite3.Error as exc:
-        partial.unlink(missing_ok=True)
         raise BackupError(f"SQLite could not make the backup: {exc}") from exc
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     finally:
         source.close()
-    os.replace(partial, target)
     return int(count)
+
+
+def _copy_folder(source: Path, target: Path) -> int:
+    """Copy the whole files of `source` into `target`; how many (a file's `.type` beside it not counted)."""
+    if not source.is_dir():
+        return 0
+    target.mkdir()
+    copied = 0
+    for path in sorted(source.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue  # a put still being written (.part-*): not a file yet
+        try:
+            shutil.copy2(path, target / path.name)
+        except FileNotFoundError:
+            continue  # removed meanwhile (its message was deleted)
+        copied += not path.name.endswith(".type")
+    return copied
 
 
 def _without_password(url: str) -> str:
@@ -113,4 +151,5 @@ def _message_record(message: Message) -> dict:
     record["edited_at"] = message.edited_at.isoformat() if message.edited_at else None
     record["kind"] = message.kind.value
     record["status"] = message.status.value
+    record["meta"] = message.meta.to_json()
     return record

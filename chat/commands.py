@@ -16,9 +16,10 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="command", metavar="{backup,export,admin}")
     backup = commands.add_parser(
         "backup",
-        help="copy the SQLite store to PATH while the app runs (PostgreSQL: use pg_dump)",
+        help="copy the SQLite store and the files to a new folder PATH while the app runs "
+        "(PostgreSQL: use pg_dump)",
     )
-    backup.add_argument("path", type=Path, help="file to write (must not exist)")
+    backup.add_argument("path", type=Path, help="folder to make (must not exist)")
     export = commands.add_parser("export", help="write rooms and messages as JSON Lines")
     export.add_argument("path", type=Path, nargs="?", help="file to write (default: stdout)")
     add_admin_commands(commands)
@@ -34,8 +35,11 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         if args.command == "backup":
-            count = backup_sqlite(settings.database_url, args.path)
-            print(f"confab: backed up {count} messages to {args.path}", file=sys.stderr)
+            count, files = backup_sqlite(settings.database_url, settings.data_dir, args.path)
+            print(
+                f"confab: backed up {count} messages and {files} files to {args.path}",
+                file=sys.stderr,
+            )
             return 0
         if args.command == "export":
             return _export(settings, args.path)

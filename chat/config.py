@@ -126,6 +126,10 @@ class Settings:
     """CHAT_BOT_CONTEXT_MESSAGES: recent room messages the model sees."""
     bot_context_tokens: int = 3000
     """CHAT_BOT_CONTEXT_TOKENS: rough token budget for that context."""
+    bot_vision_images: int = 4
+    """CHAT_BOT_VISION_IMAGES: most recent room pictures a bot with vision is shown (0: none)."""
+    bot_vision_bytes: int = 4_000_000
+    """CHAT_BOT_VISION_BYTES: most bytes of pictures, all together, a bot with vision is sent."""
     bot_updates_per_second: float = 8.0
     """CHAT_BOT_UPDATES_PER_SECOND: most updates per second a streaming reply sends."""
     bot_max_reply_chars: int = 16_000
@@ -142,6 +146,12 @@ class Settings:
     """CHAT_IMAGE_MAX_PIXELS: most pixels (width x height) of a picture the bot accepts."""
     image_fetch_timeout: float = 20.0
     """CHAT_IMAGE_FETCH_TIMEOUT: seconds to download a picture the image server gave as an https URL."""
+    max_upload_mb: int = 10
+    """CHAT_MAX_UPLOAD_MB: largest file a person may attach, in megabytes (10^6 bytes)."""
+    upload_grace_hours: float = 24.0
+    """CHAT_UPLOAD_GRACE_HOURS: hours an upload no message names is kept before the hourly sweep removes it."""
+    files_secret: str = field(default="", repr=False)
+    """CHAT_FILES_SECRET: signs upload and file links; set one for all replicas (unset: random per process)."""
     api_token: str = field(default="", repr=False)
     """CHAT_API_TOKEN: enables POST /api/bot/stream, which then requires this bearer token."""
     api_max_body_bytes: int = 64_000

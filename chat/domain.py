@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from chat.message_meta import NO_META, MessageMeta
+
 DEFAULT_ROOM = "general"
 
 
@@ -39,10 +41,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-BOT_DISPLAY_NAME = "display_name"
-"""Meta key of a bot reply: the display name of the bot that wrote it (several bots may speak)."""
-
-
 @dataclass(frozen=True, slots=True)
 class Draft:
     """A message before the store has given it an id and a sequence number."""
@@ -53,9 +51,29 @@ class Draft:
     kind: MessageKind = MessageKind.CHAT
     status: MessageStatus = MessageStatus.DONE
     client_id: str | None = None
-    meta: dict[str, str] = field(default_factory=dict)
+    meta: MessageMeta = NO_META
     author_id: str | None = None
     """The person who wrote it (None for the bot, system lines and messages from before people)."""
+    reply_to: str | None = None
+    """The id of the message of the same room this one replies to (None: not a reply)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The message a reply answers, as the reply shows it: who wrote it and its text now."""
+
+    message_id: str
+    author: str
+    text: str
+    seq: int
+    deleted: bool = False
+
+    def one_line(self, max_chars: int = 80) -> str:
+        """Its text on one line, cut to `max_chars` (a deleted message says so instead)."""
+        if self.deleted:
+            return "deleted message"
+        line = " ".join(self.text.split())
+        return line if len(line) <= max_chars else line[: max_chars - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +121,7 @@ class Message:
     kind: MessageKind = MessageKind.CHAT
     status: MessageStatus = MessageStatus.DONE
     client_id: str | None = None
-    meta: dict[str, str] = field(default_factory=dict)
+    meta: MessageMeta = NO_META
     author_id: str | None = None
     """The person who wrote it (None for the bot, system lines and messages from before people)."""
     deleted_by: str | None = None
@@ -112,6 +130,12 @@ class Message:
     """When its author last changed its text (None: never); earlier texts are in message_versions."""
     reactions: Reactions = NO_REACTIONS
     """Its reactions, as the history read them (live changes come as ReactionsChanged)."""
+    reply_to: str | None = None
+    """The id of the message this one replies to (None: not a reply)."""
+    quote: Quote | None = None
+    """That message, read with this one (None when not a reply, or the original is gone)."""
+    reply_count: int = 0
+    """How many replies it has, as the history read them (live changes come as RepliesCounted)."""
 
     @property
     def is_deleted(self) -> bool:
@@ -132,16 +156,13 @@ class Message:
         """The name a bot reply is shown under (its bot's display name), None for others."""
         if self.kind is not MessageKind.BOT:
             return None
-        return self.meta.get(BOT_DISPLAY_NAME) or bot_default
+        return self.meta.bot_name or bot_default
 
-    def with_text(self, text: str, status: MessageStatus | None = None, **meta: str) -> Message:
-        """A copy with new text (and optionally a new status and extra meta)."""
-        return replace(
-            self,
-            text=text,
-            status=status or self.status,
-            meta={**self.meta, **meta} if meta else self.meta,
-        )
+    def with_text(
+        self, text: str, status: MessageStatus | None = None, meta: MessageMeta = NO_META
+    ) -> Message:
+        """A copy with new text (and optionally a new status, and the fields `meta` sets)."""
+        return replace(self, text=text, status=status or self.status, meta=self.meta.merged(meta))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +195,15 @@ class ReactionsChanged:
     room: str
     message_id: str
     reactions: Reactions
+
+
+@dataclass(frozen=True, slots=True)
+class RepliesCounted:
+    """Message `message_id` of `room` has `count` replies now (tombstones included: it only grows)."""
+
+    room: str
+    message_id: str
+    count: int
 
 
 EVERY_ROOM = "*"
@@ -324,12 +354,58 @@ class ReadMoved:
     seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A summary's [number], pointing at the message it draws on."""
+
+    number: int
+    message_id: str
+    seq: int
+    author: str
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUpRequested:
+    """Person `person_id` (`name`) asked bot `handle` what they missed in `room` after `after_seq`.
+
+    Answered by that bot on process `node` only (where the asking tab is), never stored.
+    """
+
+    room: str
+    person_id: str
+    name: str
+    handle: str
+    after_seq: int
+    node: str
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUpShown:
+    """A catch-up for one person in one room, so far: shown in that person's tabs only, never stored.
+
+    While it is written `progress` says how far it is ("Summarising 2 of 5…"); once `done`, `text`
+    (or `error`) is the summary, its [n] markers explained by `citations`.
+    """
+
+    room: str
+    person_id: str
+    request_id: str
+    handle: str
+    progress: str = ""
+    text: str = ""
+    citations: tuple[Citation, ...] = ()
+    done: bool = False
+    error: str = ""
+
+
 ModerationEvent = RoomLockChanged | PersonMuted | MemberRemoved | PersonBanned
 
 BusEvent = (
     MessagePosted
     | MessageChanged
     | ReactionsChanged
+    | RepliesCounted
     | PresenceSnapshot
     | StopRequested
     | RegenerateRequested
@@ -337,11 +413,14 @@ BusEvent = (
     | ModerationEvent
     | PersonTyping
     | ReadMoved
+    | CatchUpRequested
+    | CatchUpShown
 )
 RoomEvent = (
     MessagePosted
     | MessageChanged
     | ReactionsChanged
+    | RepliesCounted
     | OnlineChanged
     | StopRequested
     | RegenerateRequested
@@ -349,4 +428,6 @@ RoomEvent = (
     | ModerationEvent
     | TypingChanged
     | ReadMoved
+    | CatchUpRequested
+    | CatchUpShown
 )

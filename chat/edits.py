@@ -21,9 +21,9 @@ from chat.domain import (
     utc_now,
 )
 from chat.limits import BucketsByKey
+from chat.message_meta import MessageMeta
 from chat.message_versions import MessageVersion
 from chat.moderation import Moderation
-from chat.permissions import ASKED_BY, ASKED_BY_ID
 from chat.rules import Rejected, TooFast, clean_message
 from chat.store.base import Store
 from chat.store_words import when_store_down
@@ -69,6 +69,11 @@ class Edits:
         self._clock = clock
         # Edits reach every tab like new messages: they are limited like sending.
         self._rate = BucketsByKey(settings.rate_per_second, settings.rate_burst)
+
+    @property
+    def max_chars(self) -> int:
+        """The longest text an edit may leave (the same as a new message)."""
+        return self._settings.max_message_chars
 
     def is_own(self, message: Message, person_id: str | None) -> bool:
         """True when `person_id` wrote `message` (a person's own chat message, not a tombstone)."""
@@ -127,7 +132,7 @@ class Edits:
         return (
             person_id is not None
             and reply.kind is MessageKind.BOT
-            and reply.meta.get(ASKED_BY_ID) == person_id
+            and reply.meta.asked_by_id == person_id
         )
 
     def may_regenerate(self, reply: Message, person_id: str | None) -> bool:
@@ -144,7 +149,7 @@ class Edits:
         if not reply.status.is_final:
             raise Rejected("This reply is still being written.")
         if not self.may_regenerate(reply, person_id):
-            asker = reply.meta.get(ASKED_BY)
+            asker = reply.meta.asked_by
             raise Rejected(
                 f"Only {asker}, who asked, can regenerate this reply."
                 if asker
@@ -156,8 +161,15 @@ class Edits:
         if wait > 0:
             raise TooFast(f"Slow down a little: you can regenerate in {wait:.1f} s.", wait)
         # This process's bot writes it: the same process answers a mention (chat.bot.bot).
-        kept = ("reply_to", ASKED_BY, ASKED_BY_ID, "display_name")
-        meta = {k: v for k, v in reply.meta.items() if k in kept} | {"node": self._node}
+        # Who asked and what stay; how it ended (error, stopped_by, its picture) goes.
+        was = reply.meta
+        meta = MessageMeta(
+            node=self._node,
+            answers=was.answers,
+            asked_by=was.asked_by,
+            asked_by_id=was.asked_by_id,
+            bot_name=was.bot_name,
+        )
         reopened = await self._store.reopen_reply(message_id, person_id, self._clock(), meta)
         if reopened is None:
             raise Rejected("This reply is being written again already.")

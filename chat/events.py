@@ -13,6 +13,9 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from chat.domain import (
+    CatchUpRequested,
+    CatchUpShown,
+    Citation,
     MemberRemoved,
     Message,
     MessageChanged,
@@ -24,11 +27,13 @@ from chat.domain import (
     PersonMuted,
     PersonTyping,
     PresenceSnapshot,
+    Quote,
     Reaction,
     Reactions,
     ReactionsChanged,
     ReadMoved,
     RegenerateRequested,
+    RepliesCounted,
     Room,
     RoomCreated,
     RoomKind,
@@ -36,6 +41,7 @@ from chat.domain import (
     StopRequested,
     TypingChanged,
 )
+from chat.message_meta import MessageMeta
 
 E = TypeVar("E")
 R = TypeVar("R")
@@ -86,6 +92,7 @@ def message_to_body(message: Message) -> Body:
     data["created_at"] = message.created_at.isoformat()
     data["edited_at"] = message.edited_at.isoformat() if message.edited_at else None
     data["reactions"] = reactions_to_body(message.reactions)
+    data["meta"] = message.meta.to_json()  # the flat object rows keep, as before it was typed
     return data
 
 
@@ -102,6 +109,9 @@ def message_from_body(data: Body) -> Message:
             "kind": MessageKind(data["kind"]),
             "status": MessageStatus(data["status"]),
             "reactions": reactions_from_body(data.get("reactions")),
+            "meta": MessageMeta.from_json(data.get("meta")),
+            # A process from before replies sends none of these.
+            "quote": Quote(**data["quote"]) if data.get("quote") else None,
         }
     )
 
@@ -157,6 +167,13 @@ _declare(
             "reactions": reactions_to_body(e.reactions),
         },
         lambda d: ReactionsChanged(d["room"], d["message_id"], reactions_from_body(d["reactions"])),
+    )
+)
+_declare(
+    EventType(
+        RepliesCounted,
+        lambda e: {"room": e.room, "message_id": e.message_id, "count": e.count},
+        lambda d: RepliesCounted(d["room"], d["message_id"], int(d["count"])),
     )
 )
 _declare(
@@ -239,6 +256,22 @@ _declare(
         ReadMoved,
         lambda e: {"person_id": e.person_id, "room": e.room, "seq": e.seq},
         lambda d: ReadMoved(d["person_id"], d["room"], int(d["seq"])),
+    )
+)
+_declare(
+    EventType(
+        CatchUpRequested,
+        lambda e: asdict(e),
+        lambda d: CatchUpRequested(**{**d, "after_seq": int(d["after_seq"])}),
+    )
+)
+_declare(
+    EventType(
+        CatchUpShown,
+        lambda e: asdict(e),
+        lambda d: CatchUpShown(
+            **{**d, "citations": tuple(Citation(*c.values()) for c in d["citations"])}
+        ),
     )
 )
 _declare(EventType(OnlineChanged))  # derived from PresenceSnapshots in each process

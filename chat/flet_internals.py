@@ -54,6 +54,7 @@ __all__ = [
     "diff",
     "freeze",
     "invoke_in_tab",
+    "person_topic",
     "pubsub_hub",
     "room_topic",
     "send_patch",
@@ -82,6 +83,11 @@ def app_pubsub_hub(main: Callable[..., Any]) -> PubSubHub:
 def room_topic(room: str) -> str:
     """The pubsub topic of `room`'s viewers."""
     return f"room:{room}"
+
+
+def person_topic(person_id: str) -> str:
+    """The pubsub topic of one person's tabs (what is shown to them alone)."""
+    return f"person:{person_id}"
 
 
 def activity_topic(room: str) -> str:

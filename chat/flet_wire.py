@@ -141,6 +141,21 @@ def register_refusal(session_id: str, text: str) -> bytes:
     return encode(REGISTER_CLIENT, {"session_id": session_id, "page_patch": {}, "error": text})
 
 
+def registered_session(raw: bytes) -> str | None:
+    """The session id in Flet's answer to a register message; None for any other frame."""
+    if not raw or raw[0] != FRAME_MSGPACK:
+        return None
+    try:
+        message = msgpack.unpackb(raw[1:], strict_map_key=False)
+    except (msgpack.exceptions.UnpackException, ValueError, TypeError):
+        return None
+    if not isinstance(message, list) or len(message) != 2 or message[0] != REGISTER_CLIENT:
+        return None
+    body = message[1]
+    session_id = body.get("session_id") if isinstance(body, dict) else None
+    return session_id if isinstance(session_id, str) else None
+
+
 def session_ended(text: str) -> bytes:
     """SESSION_CRASHED: the web client shows `text` in place of the page."""
     return encode(SESSION_CRASHED, {"message": text})

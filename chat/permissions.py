@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from chat.domain import Message
 
-ASKED_BY = "asked_by"
-"""Meta key of a bot reply: the name of the person whose mention it answers (for showing)."""
-ASKED_BY_ID = "asked_by_id"
-"""Meta key of a bot reply: the person id of who asked (what decides who may stop it)."""
-
 
 def may_stop_reply(reply: Message, person_id: str | None, moderator: bool = False) -> bool:
     """True when person `person_id` may stop `reply`: the one who asked for it, or a moderator.
@@ -17,4 +12,4 @@ def may_stop_reply(reply: Message, person_id: str | None, moderator: bool = Fals
     """
     if person_id is None:
         return False
-    return person_id == reply.meta.get(ASKED_BY_ID) or moderator
+    return person_id == reply.meta.asked_by_id or moderator

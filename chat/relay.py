@@ -14,9 +14,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from chat import metrics
+from chat.change_catch_up import ChangeCatchUp
 from chat.domain import (
     EVERY_ROOM,
     BusEvent,
+    CatchUpRequested,
+    CatchUpShown,
     MemberRemoved,
     Message,
     MessageChanged,
@@ -29,6 +32,7 @@ from chat.domain import (
     ReactionsChanged,
     ReadMoved,
     RegenerateRequested,
+    RepliesCounted,
     RoomCreated,
     RoomEvent,
     RoomLockChanged,
@@ -63,6 +67,8 @@ class RoomRelay:
         self._last_seq: dict[str, int] = {}
         self._live: dict[str, Message] = {}
         self._deleted_by: dict[str, str] = {}  # reply id -> moderator, for replies deleted live
+        self._changes = ChangeCatchUp(store)
+        self._recount: dict[str, str] = {}  # original id -> room, of replies relayed lately
         self._task: asyncio.Task | None = None
         self.typing = TypingReceiver(
             lambda room, event: self._fanout(room, event), TypingBook(typing_expiry)
@@ -78,11 +84,14 @@ class RoomRelay:
                 RoomCreated: self._on_room_created,
                 RoomLockChanged: self._to_room,
                 PersonMuted: self._to_room,
-                ReactionsChanged: self._to_room,
+                ReactionsChanged: self._on_reactions,
+                RepliesCounted: self._to_room,
                 MemberRemoved: self._to_every_tab,
                 PersonBanned: self._to_every_tab,
                 PersonTyping: self._on_typing,
                 ReadMoved: self._on_read,
+                CatchUpRequested: self._personal,
+                CatchUpShown: self._personal,
             }
         )
 
@@ -98,6 +107,7 @@ class RoomRelay:
             self._last_seq[room] = newest[-1].seq if newest else 0
         for message in await self._store.unfinished_messages():
             self._live[message.id] = message
+        await self._changes.start()
         self._task = asyncio.create_task(self._run(), name="room-relay")
 
     async def close(self) -> None:
@@ -117,7 +127,8 @@ class RoomRelay:
         return self._live
 
     async def catch_up(self) -> None:
-        """Relay anything the store has that the bus did not bring (a lost event)."""
+        """Relay anything the store has that the bus did not bring (a lost event): new
+        messages by sequence number, changes to old ones by their change stamps."""
         self._queue.put_nowait(_CATCH_UP)
 
     async def _run(self) -> None:
@@ -127,6 +138,12 @@ class RoomRelay:
                 if event is _CATCH_UP:
                     for room in {*self._last_seq, *await self._store.room_names()}:
                         await self._fill_gap(room, up_to=None)
+                    await self._changes.catch_up(
+                        lambda room: self._last_seq.get(room, 0),
+                        self._on_changed,
+                        self._on_reactions,
+                    )
+                    await self._recount_replies()
                 elif (handling := self._routes(event)) is not None:
                     await handling
             except StoreUnavailable as exc:
@@ -161,10 +178,25 @@ class RoomRelay:
         if message.seq <= self._last_seq.get(message.room, 0):
             return
         self._last_seq[message.room] = message.seq
+        if message.reply_to is not None:
+            self._recount[message.reply_to] = message.room
         if not message.status.is_final:
             self._live[message.id] = message
         self._fanout(message.room, MessagePosted(self._live.get(message.id, message)))
         metrics.message_delivered(message.created_at)
+
+    async def _recount_replies(self) -> None:
+        # The counts of the originals of replies relayed since the last catch-up, from the
+        # store: a RepliesCounted the bus lost is said then. Rows keep the highest count they
+        # saw, so one that did come over the bus changes nothing when told again.
+        wanted = dict(self._recount)
+        if not wanted:
+            return
+        counts = await self._store.reply_counts(list(wanted))  # unavailable: kept for the next
+        for message_id, room in wanted.items():
+            self._recount.pop(message_id, None)
+            if message_id in counts:
+                self._fanout(room, RepliesCounted(room, message_id, counts[message_id]))
 
     async def _on_changed(self, event: MessageChanged) -> None:
         message = event.message
@@ -180,6 +212,7 @@ class RoomRelay:
             self._live.pop(message.id, None)
         else:
             self._live[message.id] = message
+        self._changes.relayed_change(event)
         self._fanout(message.room, event)
 
     async def _on_presence(self, event: PresenceSnapshot) -> None:
@@ -191,7 +224,11 @@ class RoomRelay:
     async def _on_stop(self, event: StopRequested | RegenerateRequested) -> None:
         self._fanout(event.room, event)
 
-    async def _to_room(self, event: RoomLockChanged | PersonMuted | ReactionsChanged) -> None:
+    async def _to_room(self, event: RoomLockChanged | PersonMuted | RepliesCounted) -> None:
+        self._fanout(event.room, event)
+
+    async def _on_reactions(self, event: ReactionsChanged) -> None:
+        self._changes.relayed_reactions(event)
         self._fanout(event.room, event)
 
     async def _to_every_tab(self, event: MemberRemoved | PersonBanned) -> None:
@@ -200,6 +237,11 @@ class RoomRelay:
 
     async def _on_read(self, event: ReadMoved) -> None:
         # Not for the room's viewers: the fanout hands it to the person's tabs (chat.reads).
+        self._fanout(event.room, event)
+
+    async def _personal(self, event: CatchUpRequested | CatchUpShown) -> None:
+        # Never to the room's viewers: the fanout hands a request to the bots and what is
+        # shown to the asker's tabs only (chat.app).
         self._fanout(event.room, event)
 
     async def _on_room_created(self, event: RoomCreated) -> None:

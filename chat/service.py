@@ -6,15 +6,21 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 
 from chat import metrics
 from chat.arrivals import Arrivals, Visitor
+from chat.asker_zone import utc_offset
+from chat.attachments import Attachment
 from chat.bus.base import Bus, BusUnavailable
 from chat.config import Settings
 from chat.domain import (
     EVERY_ROOM,
     BusEvent,
+    CatchUpRequested,
+    CatchUpShown,
     Draft,
     Message,
     MessageChanged,
@@ -29,18 +35,22 @@ from chat.domain import (
 )
 from chat.edits import Edits
 from chat.limits import BucketsByKey, take_from_all
+from chat.message_meta import NO_META, MessageMeta
 from chat.moderation import Moderation
 from chat.names import clean_name, reserved_names
-from chat.permissions import ASKED_BY, may_stop_reply
+from chat.permissions import may_stop_reply
 from chat.presence import PresenceBook
 from chat.reacting import Reacting
 from chat.relay import Fanout, RoomRelay
+from chat.replying import Replying
 from chat.rooms import RoomDirectory
 from chat.rules import Rejected, TooFast, clean_message
 from chat.search import MessageSearch
+from chat.socket_notices import SocketNotices
 from chat.store.base import Store, StoreUnavailable
 from chat.typing_indicator import TypingThrottle
 from chat.typing_signals import TypingSender
+from chat.uploads import Uploads
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +103,12 @@ class ChatService:
         """Edits and deletions by a message's author; earlier versions, for moderators."""
         self.reacting = Reacting(settings, store, self.directory, self.moderation, self._publish)
         """Emoji reactions on messages."""
+        self.replying = Replying(store, self.directory, self._publish)
+        """Replies: what they answer, their counts, threads."""
+        self.files: Uploads | None = None
+        """Uploaded files (set by the composition root): upload URLs, read keys, pastes."""
+        self.socket_notices = SocketNotices()
+        """Why the socket guard closed a tab's socket, for its page to say once it is back."""
         self._post_lock = asyncio.Lock()
         # Send limits follow the person and the address, so rejoining or renaming resets nothing.
         self._send_rate = BucketsByKey(settings.rate_per_second, settings.rate_burst)
@@ -293,14 +309,38 @@ class ChatService:
     # ---- messages
 
     async def post_message(
-        self, room: str, session_id: str, author: str, raw_text: str, client_id: str | None = None
+        self,
+        room: str,
+        session_id: str,
+        author: str,
+        raw_text: str,
+        client_id: str | None = None,
+        reply_to: str | None = None,
+        attachments: Sequence[Attachment] = (),
+        asker_zone: tzinfo | None = None,
     ) -> Message | None:
-        """Store and publish a message in `room`; None if blank, Rejected if too long or too fast."""
+        """Store and publish a message in `room`; None if blank, Rejected if too long or too fast.
+
+        `asker_zone`: the writer's tab's zone, kept with a message to a bot (which reads a time
+        of day such as "since 9:00" in it).
+
+        `reply_to`: the id of the message of `room` it replies to (Rejected, nothing stored,
+        when that one is gone, deleted or elsewhere); every tab then hears its count of replies.
+        A message with `attachments` (files kept by `files` first) may have no text.
+        """
         text = clean_message(raw_text, max_chars=self.settings.max_message_chars)
-        if text is None:
+        if text is None and not attachments:
             return None
         visitor = self._visitor(session_id)
         await self.directory.check(room, visitor.person_id)
+        try:
+            if reply_to is not None:
+                await self.replying.original(room, reply_to, visitor.person_id)
+        except StoreUnavailable as exc:
+            raise Rejected(
+                "Your reply was not sent: the database is not answering. "
+                "It is still here; try again in a moment."
+            ) from exc
         buckets = [self._send_rate.bucket(visitor.person)]
         if visitor.person_id is not None:  # the person's limit follows them to every browser
             buckets.append(self._send_rate.bucket(f"person:{visitor.person_id}"))
@@ -312,20 +352,49 @@ class ChatService:
         draft = Draft(
             room,
             author,
-            text,
+            text or "",
             client_id=client_id,
-            meta={"node": self.node},
+            meta=MessageMeta(
+                node=self.node,
+                attachments=tuple(attachments),
+                asker_utc_offset=utc_offset(asker_zone),
+            ),
             author_id=visitor.person_id,
+            reply_to=reply_to,
         )
         try:
             await self.moderation.check_may_post(room, visitor.person_id)
-            return await self._post(draft)
+            message = await self._post(draft)
         except StoreUnavailable as exc:
             log.warning("a message was not saved: %s", exc)
             raise Rejected(
                 "Your message was not sent: the database is not answering. "
                 "It is still here; try again in a moment."
             ) from exc
+        if reply_to is not None:
+            await self.replying.counted(room, reply_to)
+        return message
+
+    async def thread(
+        self, room: str, message_id: str, session_id: str, before_seq: int | None = None
+    ) -> tuple[Message, list[Message]]:
+        """Message `message_id` of `room` and a page of its replies (the newest, or the newest
+        before `before_seq`), oldest first, for `session_id`'s person."""
+        original, replies = await self.replying.thread(
+            room, message_id, self._person_of(session_id), before_seq
+        )
+        return original, self._with_live_text(await self.reacting.attach(replies))
+
+    async def reply_counts(
+        self, room: str, message_ids: list[str], session_id: str
+    ) -> dict[str, int]:
+        """The counts of replies of `room`'s messages `message_ids` now (a tab catching up)."""
+        return await self.replying.counts(room, message_ids, self._person_of(session_id))
+
+    async def find_message(self, room: str, message_id: str, session_id: str) -> Message:
+        """Message `message_id` of `room` for `session_id`'s person (a reply's original, to jump
+        to); Rejected when they may not read it or it is not in the room."""
+        return await self.replying.readable(room, message_id, self._person_of(session_id))
 
     async def post_integration(
         self, room: str, name: str, hook_id: str, raw_text: str
@@ -337,7 +406,7 @@ class ChatService:
         text = clean_message(raw_text, max_chars=self.settings.max_message_chars)
         if text is None:
             return None
-        meta = {"node": self.node, "webhook": hook_id}
+        meta = MessageMeta(node=self.node, webhook=hook_id)
         return await self._post(Draft(room, name, text, kind=MessageKind.INTEGRATION, meta=meta))
 
     async def post_system(self, room: str, text: str) -> Message:
@@ -351,8 +420,19 @@ class ChatService:
         except StoreUnavailable as exc:
             log.warning("could not store %r: %s", text, exc)
 
-    async def begin_reply(self, room: str, author: str, claim: str, **meta: str) -> Message:
-        """Open a streaming bot message in `room`; `claim` makes it one per claim across processes."""
+    async def begin_reply(
+        self,
+        room: str,
+        author: str,
+        claim: str,
+        in_thread: str | None = None,
+        meta: MessageMeta = NO_META,
+    ) -> Message:
+        """Open a streaming bot message in `room`; `claim` makes it one per claim across processes.
+
+        `in_thread`: the id of the message of `room` whose thread it answers in (a reply to it);
+        `meta`: who asked and what (this process is set as its node).
+        """
         draft = Draft(
             room,
             author,
@@ -360,9 +440,13 @@ class ChatService:
             kind=MessageKind.BOT,
             status=MessageStatus.STREAMING,
             client_id=claim,
-            meta={**meta, "node": self.node},
+            meta=meta.merged(MessageMeta(node=self.node)),
+            reply_to=in_thread,
         )
-        return await self._post(draft)
+        reply = await self._post(draft)
+        if in_thread is not None:
+            await self.replying.counted(room, in_thread)
+        return reply
 
     async def stream_reply(self, message: Message, text: str) -> Message:
         """Show `text` as the reply so far, everywhere, without storing it."""
@@ -375,10 +459,10 @@ class ChatService:
         return await self.store.checkpoint_message(message.id, text)
 
     async def finish_reply(
-        self, message: Message, text: str, status: MessageStatus, **meta: str
+        self, message: Message, text: str, status: MessageStatus, meta: MessageMeta = NO_META
     ) -> Message:
-        """Store the reply's final text and status, then show it everywhere."""
-        final = await self.store.update_message(message.id, text, status, {**message.meta, **meta})
+        """Store the reply's final text and status (and the fields `meta` sets), then show it."""
+        final = await self.store.update_message(message.id, text, status, message.meta.merged(meta))
         await self._publish(MessageChanged(final))
         return final
 
@@ -387,11 +471,11 @@ class ChatService:
         live = self.presence.live_nodes()
         settled = []
         for message in await self.store.unfinished_messages():
-            if message.meta.get("node") not in live:
+            if message.meta.node not in live:
                 error = "The server writing this stopped unexpectedly."
                 settled.append(
                     await self.finish_reply(
-                        message, message.text, MessageStatus.INTERRUPTED, error=error
+                        message, message.text, MessageStatus.INTERRUPTED, MessageMeta(error=error)
                     )
                 )
         return settled
@@ -416,7 +500,7 @@ class ChatService:
             return  # finished meanwhile: nothing to stop
         moderator = await self.moderation.may_moderate(room, person_id)
         if person is None or not may_stop_reply(reply, person_id, moderator):
-            asker = reply.meta.get(ASKED_BY)
+            asker = reply.meta.asked_by
             log.warning("refused %r's stop of reply %s, asked by %r", person, message_id, asker)
             raise Rejected(
                 f"Only {asker}, who asked, can stop this reply."
@@ -440,16 +524,55 @@ class ChatService:
             await self._publish(MessagePosted(message))
         return message
 
+    async def request_catch_up(
+        self, room: str, session_id: str, handle: str, after_seq: int
+    ) -> CatchUpRequested:
+        """Ask bot `handle` to catch this session's person up on `room` after `after_seq`.
+
+        Who asks is the session's person, never what a client says; the answer is shown in
+        their tabs only (CatchUpShown), and neither is stored.
+        """
+        person_id = self._person_of(session_id)
+        if person_id is None:
+            raise Rejected("Join the room first.")
+        await self.directory.check(room, person_id)
+        arrived = self._visitor(session_id).arrived_in
+        name = arrived[1] if arrived is not None else ""
+        request = CatchUpRequested(
+            room, person_id, name, handle, max(after_seq, 0), self.node, secrets.token_hex(8)
+        )
+        await self._publish(request)
+        return request
+
+    async def show_catch_up(self, shown: CatchUpShown) -> None:
+        """Show a catch-up (or how far it is) in its person's tabs, on every process."""
+        await self._publish(shown)
+
     async def publish_read(self, read: ReadMoved) -> None:
         """Tell every process a person's read position moved (it is saved already)."""
         await self._publish(read)
 
     async def _publish(self, event: BusEvent) -> None:
+        if isinstance(event, MessageChanged) and event.message.is_deleted:
+            event = MessageChanged(await self._without_files(event.message))
         try:
             await self.bus.publish(event)
         except BusUnavailable as exc:
             # Committed already: local sessions have it and other processes catch up from the store.
             log.warning("bus unavailable, other processes will catch up from the store: %s", exc)
+
+    async def _without_files(self, tombstone: Message) -> Message:
+        """A deleted message's files go with it, thumbnails too: its id reads them for no one."""
+        files = list(tombstone.meta.attachments)
+        if not files or self.files is None:
+            return tombstone
+        meta = replace(tombstone.meta, attachments=())
+        try:
+            await self.files.forget(files)
+            return await self.store.update_message(tombstone.id, "", tombstone.status, meta)
+        except StoreUnavailable as exc:
+            log.warning("the files of deleted message %s were not removed: %s", tombstone.id, exc)
+            return tombstone
 
     async def _publish_presence(self, room: str, local_announce: bool = True) -> None:
         if local_announce:
@@ -468,11 +591,8 @@ class ChatService:
         """
         if session_id is not None:
             await self.directory.check(room, self._person_of(session_id))
-        return self._with_live_text(
-            await self.reacting.attach(
-                await self.store.history(room, before_seq, self.settings.history_page)
-            )
-        )
+        page = await self.store.history(room, before_seq, self.settings.history_page)
+        return self._with_live_text(await self.replying.attach(await self.reacting.attach(page)))
 
     async def history_after(
         self, room: str, after_seq: int, limit: int | None = None, *, session_id: str | None = None
@@ -482,14 +602,13 @@ class ChatService:
         if session_id is not None:
             await self.directory.check(room, self._person_of(session_id))
         limit = 10 * self.settings.history_page if limit is None else limit
-        return self._with_live_text(
-            await self.reacting.attach(await self.store.history_after(room, after_seq, limit))
-        )
+        page = await self.store.history_after(room, after_seq, limit)
+        return self._with_live_text(await self.replying.attach(await self.reacting.attach(page)))
 
     def _with_live_text(self, messages: list[Message]) -> list[Message]:
         live = self.relay.live_replies()
         return [
-            replace(live[m.id], reactions=m.reactions)
+            replace(live[m.id], reactions=m.reactions, reply_count=m.reply_count)
             if not m.status.is_final and m.id in live
             else m
             for m in messages

@@ -130,6 +130,8 @@ RULES: dict[str, Any] = {
     "bot_mentions_per_minute": NOT_NEGATIVE,  # 0: the bot takes no questions
     "bot_context_messages": AT_LEAST_ONE,
     "bot_context_tokens": AT_LEAST_ONE,
+    "bot_vision_images": Between(0, 20),
+    "bot_vision_bytes": Between(1, 50_000_000),
     "bot_updates_per_second": NOT_NEGATIVE,  # 0: only the finished reply is shown
     # Bounds on what the bot keeps and shows: zero would switch the bound off, or the bot.
     "bot_max_reply_chars": AT_LEAST_ONE,
@@ -137,6 +139,8 @@ RULES: dict[str, Any] = {
     "image_max_bytes": AT_LEAST_ONE,
     "image_max_pixels": AT_LEAST_ONE,
     "image_fetch_timeout": POSITIVE,
+    "max_upload_mb": Between(1, 1000),
+    "upload_grace_hours": POSITIVE,
     "api_max_body_bytes": AT_LEAST_ONE,
     "api_rate_per_minute": AT_LEAST_ONE,
     "api_address_rate_per_minute": AT_LEAST_ONE,

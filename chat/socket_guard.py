@@ -34,6 +34,7 @@ a burst; past that the reader waits and the kernel pushes back on the sender.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
@@ -45,6 +46,7 @@ from chat.config import Settings
 from chat.events_in_flight import EventsInFlight, Inbox
 from chat.limits import TokenBucket
 from chat.offences import CoolDowns, OffenceLog
+from chat.socket_notices import SocketNotices
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -65,6 +67,9 @@ UNSUPPORTED_DATA = 1003
 POLICY_VIOLATION = 1008
 TOO_BIG = 1009
 TRY_AGAIN_LATER = 1013
+
+_SIZE_IN_REASON = re.compile(r"(\d+) bytes exceeds")
+"""The frame's size in the reason the websockets library gives for its 1009 close."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +117,14 @@ class Refused(Exception):
 class SocketGuard:
     """Shared state of the guard: limits, cool-downs, the offence log and a few counters."""
 
-    def __init__(self, limits: SocketLimits):
+    def __init__(self, limits: SocketLimits, notices: SocketNotices | None = None):
         self.limits = limits
+        self.notices = notices or SocketNotices()
+        """Why a tab's socket was closed, for its page to say again once the tab is back."""
         self.cooldowns = CoolDowns(limits.flood_cooldown)
         self.offences = OffenceLog()
         self.closed: Counter[str] = Counter()
-        """Sockets the guard closed, by kind: malformed, silent, flood, cooling."""
+        """Sockets the guard closed, by kind: malformed, silent, flood, cooling, too_big."""
         self.recent: deque[SocketRecord] = deque(maxlen=200)
         """The last served sockets, as they ended."""
         self.held: Counter[str] = Counter()
@@ -164,7 +171,7 @@ class SocketGuardMiddleware:
         if wait > 0:
             await self._hold(address, session_id, wait, receive, send)
             return
-        socket = GuardedSocket(guard, address, receive, send, [connect, first])
+        socket = GuardedSocket(guard, address, receive, send, [connect, first], session_id)
         scope = {**scope, flet_wire.EVENTS_SCOPE_KEY: socket.events}
         try:
             await self.app(scope, socket.receive, socket.send)
@@ -206,10 +213,19 @@ class GuardedSocket:
     """One registered socket as Flet sees it: checked, paid-for frames in; nothing out after a close."""
 
     def __init__(
-        self, guard: SocketGuard, address: str, receive: Receive, send: Send, replay: list[Message]
+        self,
+        guard: SocketGuard,
+        address: str,
+        receive: Receive,
+        send: Send,
+        replay: list[Message],
+        session_id: str = "",
     ):
         self.guard = guard
         self.address = address
+        self.session_id = session_id
+        """The Flet session it resumes, or (a new one) the id Flet's answer to its register names."""
+        self._answer_seen = False
         self._receive, self._send = receive, send
         self._replay = replay
         limits = guard.limits
@@ -261,6 +277,8 @@ class GuardedSocket:
         while True:
             message = await self._receive()
             if message["type"] != "websocket.receive":
+                if message.get("code") == TOO_BIG:
+                    self._refused_by_server(str(message.get("reason") or ""))
                 return message
             try:
                 action, cost = self._check(message)
@@ -278,6 +296,11 @@ class GuardedSocket:
             return  # closed by the guard: Flet's send loop may still flush a frame or two
         if message["type"] == "websocket.close":
             self._close_code = message.get("code", 1000)
+        elif not self._answer_seen and message.get("bytes"):
+            self._answer_seen = True  # Flet's first frame answers the register message
+            self.session_id = (
+                self.session_id or flet_wire.registered_session(message["bytes"]) or ""
+            )
         try:
             await self._send(message)
         except (
@@ -295,7 +318,11 @@ class GuardedSocket:
         raw = _frame_bytes(message)
         limits = self.guard.limits
         if len(raw) > limits.max_frame_bytes:
-            raise Refused(TOO_BIG, f"frame of {len(raw):,} bytes")
+            raise Refused(
+                TOO_BIG,
+                f"frame of {len(raw):,} bytes",
+                shown=too_big_words(len(raw), limits.max_frame_bytes),
+            )
         action, _ = flet_wire.decode(raw)
         self.frames += 1
         return action, 1 + len(raw) // BYTES_PER_TOKEN
@@ -317,9 +344,29 @@ class GuardedSocket:
             await asyncio.sleep(wait)
         self.lowest = min(self.lowest, self.budget.tokens)
 
+    def _refused_by_server(self, reason: str) -> None:
+        """The server (uvicorn's ws_max_size) closed the socket for a frame too big: remember why.
+
+        The socket is closed already, so nothing can be said now; the page says it once back.
+        """
+        size = _SIZE_IN_REASON.search(reason)
+        shown = too_big_words(
+            int(size.group(1)) if size else None, self.guard.limits.max_frame_bytes
+        )
+        self.closed_for = "too_big"
+        self.guard.refuse(
+            self.address, "too_big", f"frame {self.frames + 1}: {reason or 'too big'}"
+        )
+        self.guard.notices.tell(self.session_id, shown)
+
     async def _refuse(self, bad: Exception) -> None:
         guard = self.guard
-        if isinstance(bad, Refused) and bad.shown is not None:
+        if isinstance(bad, Refused) and bad.code == TOO_BIG and bad.shown is not None:
+            # An honest mistake (a big paste): said, and said again when the tab is back; no pause.
+            kind, reason, shown = "too_big", "Frame too big", bad.shown
+            what = f"frame {self.frames + 1}: {bad}"
+            guard.notices.tell(self.session_id, shown)
+        elif isinstance(bad, Refused) and bad.shown is not None:
             kind = "flood"
             pause = guard.cooldowns.punish(self.address)
             reason = f"Too many messages; reconnect in {pause:.0f} s"
@@ -343,6 +390,20 @@ class GuardedSocket:
         await _close(self._send, code, reason)
         # What it still sends would only be parsed and dropped: stop reading it.
         socket_transport.stop_reading(self._receive, close_after=CLOSE_GRACE)
+
+
+def too_big_words(size: int | None, limit: int) -> str:
+    """What a tab is told when it sent more at once than one frame may hold (`size`: None, unknown)."""
+    sent = f"{_megabytes(size)} at once" if size is not None else "too much at once"
+    return (
+        f"This tab sent {sent}, more than the server takes in one go "
+        f"({_megabytes(limit)}), so it was not kept. Send large pictures and files with the "
+        "Attach button (the paper clip), and paste long text in parts."
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{round(size / 1_000_000, 1):g} MB"
 
 
 def _frame_bytes(message: Message) -> bytes:

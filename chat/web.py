@@ -13,6 +13,7 @@ from chat.config import Settings
 from chat.flet_internals import app_pubsub_hub
 from chat.http import SecurityHeaders, serve_web_client
 from chat.http.api_v1 import build_api_v1, search_alias
+from chat.http.files import build_file_routes
 from chat.http.hosts import add_host_check
 from chat.ops_routes import build_ops_router
 from chat.resources import assets_dir
@@ -42,9 +43,12 @@ def create_app(settings: Settings) -> flet_fastapi.FastAPI:
     flet_wire.drop_sends_after_close()
     flet_wire.expose_events_in_flight()
     flet_wire.cache_event_types()
-    app.state.socket_guard = SocketGuard(SocketLimits.from_settings(settings))
+    app.state.socket_guard = SocketGuard(
+        SocketLimits.from_settings(settings), confab.socket_notices
+    )
     app.add_middleware(SocketGuardMiddleware, guard=app.state.socket_guard)
     app.include_router(build_router(confab))
+    app.include_router(build_file_routes(confab))
     api_v1 = build_api_v1(confab)
     app.include_router(search_alias(api_v1))
     app.include_router(api_v1)

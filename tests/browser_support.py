@@ -22,6 +22,8 @@ import zlib
 from pathlib import Path
 from typing import Iterator
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -270,10 +272,21 @@ def open_confab(context, url: str, path: str = "/"):
     page = context.new_page()
     page.goto(url + path, wait_until="load")
     enable_semantics(page)
-    # Polled, with the semantics switch clicked again while it is there: a click that came
-    # before Flutter listened left the tab without a name field (seen on a busy CI run).
-    page.wait_for_function(_FIELD_SHOWN, arg=NAME_FIELD, polling=500, timeout=FIRST_PAINT_TIMEOUT * 2000)
+    wait_for_field(page, NAME_FIELD, FIRST_PAINT_TIMEOUT * 2)
     return page
+
+
+def wait_for_field(page, field: str, timeout: float = FIRST_PAINT_TIMEOUT) -> None:
+    """Wait until `field` (a selector) is on screen, or fail saying what the tab shows instead.
+
+    Polled, with the semantics switch clicked again while it is there: a click that came
+    before Flutter listened left the tab without a name field (seen on a busy CI run), and
+    once a name field shown a moment before was gone 30 s later (CI, stop 17).
+    """
+    try:
+        page.wait_for_function(_FIELD_SHOWN, arg=field, polling=500, timeout=timeout * 1000)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"{field} not shown within {timeout:g} s; the tab: {page.evaluate(_TAB_STATE)}") from None
 
 
 _FIELD_SHOWN = """(field) => {
@@ -281,6 +294,17 @@ _FIELD_SHOWN = """(field) => {
     const found = document.querySelector(field);
     return !!found && found.getBoundingClientRect().height > 0;
 }"""
+
+_TAB_STATE = """() => ({
+    url: location.href,
+    visible: document.visibilityState,
+    semanticsSwitch: !!document.querySelector("flt-semantics-placeholder"),
+    semanticsNodes: document.querySelectorAll("flt-semantics").length,
+    inputs: [...document.querySelectorAll("input, textarea")].map(
+        (e) => `${e.getAttribute("aria-label")} ${Math.round(e.getBoundingClientRect().height)}px`),
+    labels: [...document.querySelectorAll("flt-semantics")].map(
+        (e) => e.getAttribute("aria-label") || e.textContent.trim().slice(0, 40)).filter(Boolean).slice(0, 30),
+})"""
 
 
 def enable_semantics(page) -> None:
@@ -309,6 +333,7 @@ def enter_text(page, field: str, text: str, timeout: float = 10.0) -> None:
     the field afterwards shows the text reached the server.
     """
     page.bring_to_front()
+    wait_for_field(page, field)
     page.click(field)
     deadline = time.monotonic() + timeout
     while page.evaluate(FOCUSED_VALUE) != text:

@@ -38,7 +38,10 @@ def server_session(session_id: str):
 
 @contextlib.asynccontextmanager
 async def serve_confab(data_dir: Path, db_dir: Path | None = None, **settings) -> AsyncIterator[Served]:
-    """Confab on a free port; `data_dir` holds the bot's files, `db_dir` the database."""
+    """Confab on a free port; `data_dir` holds the bot's files, `db_dir` the database.
+
+    `ws_max_size` (a keyword among `settings`): uvicorn's frame limit, by default the guard's.
+    """
     db_dir = db_dir or data_dir
     values = dict(
         data_dir=data_dir,
@@ -50,9 +53,12 @@ async def serve_confab(data_dir: Path, db_dir: Path | None = None, **settings) -
         address_rate_burst=1000,
         flap_window=0.0,
     )
+    ws_max_size = settings.pop("ws_max_size", None)
     values.update(settings)
-    app = create_app(Settings(**values))
-    async with serve_flet(app) as url:
+    built = Settings(**values)
+    app = create_app(built)
+    # As `python main.py` serves it: uvicorn itself refuses a frame over the guard's limit.
+    async with serve_flet(app, ws_max_size=ws_max_size or built.ws_max_frame_bytes) as url:
         yield Served(url, app)
 
 
@@ -121,7 +127,7 @@ class Person:
         """Every visible text (system lines, names, bodies...)."""
         return self.client.texts()
 
-    async def sees(self, text: str, timeout: float = 5.0) -> float:
+    async def sees(self, text: str, timeout: float = 15.0) -> float:
         """Wait until `text` is a message body; return when it was seen (perf_counter)."""
         shown = safe_markdown(text)  # a body is the text as made safe to show (mentions in bold...)
         await self.client.wait_for(lambda: text in self.bodies() or shown in self.bodies(), timeout=timeout)

@@ -1,5 +1,7 @@
 """Fixtures every test module may use."""
 
+import pytest
+
 pytest_plugins = [
     "tests.fake_openai",  # fake_openai: a real OpenAI-compatible server on loopback
     "tests.servers",  # pg_database, shared_servers, exclusive_servers: PostgreSQL and Redis
@@ -13,3 +15,32 @@ def pytest_unconfigure(config):
     import logging
 
     logging.raiseExceptions = False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Chromium tests on one worker, the rest beside them; a crashed worker hangs nothing."""
+    from tests.scheduling import make_scheduler
+
+    return make_scheduler(config, log)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed Chromium test shows the end of its server's log beside the traceback.
+
+    CI shows only this output: the log file itself (artifacts/server-<test>.log) stays on
+    the machine that ran it.
+    """
+    report = yield
+    if report.failed:
+        from tests.browser_support import artifacts_dir
+
+        log = artifacts_dir() / f"server-{item.name}.log"
+        if log.exists():
+            tail = log.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
+            report.sections.append((f"end of {log.name}", "\n".join(tail)))
+    return report
+
+
+SERVER_LOG_LINES = 40

@@ -634,7 +634,7 @@ class FletClient:
             if not f.done():
                 f.set_result(None)
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
         """Wait until ``predicate()`` is truthy; return its value.
 
         Re-checked after every received frame. Raises TimeoutError, or

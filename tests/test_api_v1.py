@@ -186,6 +186,24 @@ async def test_a_post_follows_the_uis_rules(tmp_path):
         assert stored.text == "tidy" and stored.author_id == alice.id and stored.author == "Alice"
 
 
+async def test_a_post_may_reply_to_a_message_of_the_room_and_shows_what_it_answers(tmp_path):
+    async with api(tmp_path) as (served, http):
+        _, secret, _ = await person_with_token(served, "Alice")
+        post = lambda **kw: http.post("/rooms/general/messages", headers=bearer(secret), **kw)
+        first = (await post(json={"text": "Where shall we meet?"})).json()["message"]
+        reply = await post(json={"text": "By the river", "reply_to": first["id"]})
+        assert reply.status_code == 201 and reply.json()["message"]["reply_to"] == first["id"]
+        missing = await post(json={"text": "Lost words", "reply_to": "no-such-message"})
+        assert missing.status_code == 400 and missing.json()["error"]
+        wrong = await post(json={"text": "Odd", "reply_to": 7})
+        assert wrong.status_code == 400 and "reply_to" in wrong.json()["error"]
+        listed = (await http.get("/rooms/general/messages", headers=bearer(secret))).json()
+        shown = {m["text"]: m for m in listed["messages"]}
+        assert shown["Where shall we meet?"]["reply_count"] == 1
+        assert shown["By the river"]["reply_to"] == first["id"]
+        assert "Lost words" not in shown and "Odd" not in shown
+
+
 async def test_a_post_is_seen_live_by_a_tab_in_the_room_and_the_bot_answers_it(tmp_path):
     async with api(tmp_path) as (served, http):
         _, secret, _ = await person_with_token(served, "Alice")

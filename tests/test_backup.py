@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 
 from chat.domain import MessageKind
@@ -30,7 +29,7 @@ async def _run_main(*args: str, **env: str) -> tuple[int, str, str]:
 
 
 async def test_a_backup_taken_while_the_app_writes_restores_everything(tmp_path):
-    live_dir, backup_path = tmp_path / "live", tmp_path / "backup.db"
+    live_dir, backup_path = tmp_path / "live", tmp_path / "backup"
     async with serve_confab(live_dir) as served:
         service = served.confab.service
         posted: list[str] = []
@@ -56,11 +55,11 @@ async def test_a_backup_taken_while_the_app_writes_restores_everything(tmp_path)
 
     assert rc == 0, err
     assert during > 0, "the app was not writing while the backup ran"
-    with sqlite3.connect(backup_path) as copy:
+    with sqlite3.connect(backup_path / "confab.db") as copy:
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # one self-contained file
         rows = copy.execute("SELECT seq, id, text FROM messages ORDER BY seq").fetchall()
-    assert err.strip() == f"confab: backed up {len(rows)} messages to {backup_path}"
+    assert err.strip() == f"confab: backed up {len(rows)} messages and 0 files to {backup_path}"
     # A consistent snapshot: a prefix of the live log, no holes, nothing half-written.
     assert [seq for seq, _, _ in rows] == list(range(1, len(rows) + 1))
     assert [(m.seq, m.id, m.text) for m in live[: len(rows)]] == rows
@@ -71,7 +70,7 @@ async def test_a_backup_taken_while_the_app_writes_restores_everything(tmp_path)
     # Restore: the copy becomes a new deployment's database, and the room is all there.
     restored_dir = tmp_path / "restored"
     restored_dir.mkdir()
-    shutil.copy(backup_path, restored_dir / "confab.db")
+    shutil.copy(backup_path / "confab.db", restored_dir / "confab.db")
     async with serve_confab(restored_dir) as served:
         store = served.confab.store
         assert await store.count_messages() == len(rows)
@@ -81,6 +80,62 @@ async def test_a_backup_taken_while_the_app_writes_restores_everything(tmp_path)
         await person.join("Carol")
         await person.sees(rows[-1][2])
         await person.close()
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+async def test_a_backup_holds_the_files_and_a_restore_serves_them(tmp_path):
+    live_dir, backup_path = tmp_path / "live", tmp_path / "backup"
+    async with serve_confab(live_dir) as served:
+        service = served.confab.service
+        kept = await service.files.keep("person-1", "general", "notes.txt", b"the minutes")
+        await service.post_message("general", "tab", "Alice", "", attachments=[kept])
+        (live_dir / "files" / ".part-half-written").write_bytes(b"half")  # a put in progress
+        rc, _, err = await _run_main("backup", str(backup_path), CHAT_DATA_DIR=str(live_dir))
+    assert rc == 0, err
+    copied = sorted(p.name for p in (backup_path / "files").iterdir())
+    assert copied == sorted([kept.id, f"{kept.id}.type", f"{kept.id}.json", f"{kept.id}.json.type"])
+    with sqlite3.connect(backup_path / "confab.db") as copy:
+        (messages,) = copy.execute("SELECT COUNT(*) FROM messages").fetchone()
+    assert err.strip() == f"confab: backed up {messages} messages and 2 files to {backup_path}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup", "live"]  # nothing partial
+
+    # Restore: the folder's contents become a new deployment's data directory.
+    restored = tmp_path / "restored"
+    shutil.copytree(backup_path, restored)
+    async with serve_confab(restored) as served:
+        record = await served.confab.uploads.record(kept.id)
+        assert record is not None and record.room == "general"
+        assert (await served.confab.uploads.file(kept.id)).data == b"the minutes"
+
+
+def test_a_failed_backup_leaves_nothing_behind(tmp_path, monkeypatch):
+    from chat import backup
+
+    async def make() -> None:
+        async with serve_confab(tmp_path / "live") as served:
+            kept = await served.confab.uploads.keep("person-1", "general", "a.png", PNG)
+            await served.confab.service.post_message("general", "tab", "Al", "", attachments=[kept])
+
+    asyncio.run(make())
+
+    def fail(source, target, **kwargs):  # root reads every file here: a disk error is injected
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup.shutil, "copy2", fail)
+    target = tmp_path / "backup"
+    url = f"sqlite:///{tmp_path / 'live' / 'confab.db'}"
+    try:
+        backup.backup_sqlite(url, tmp_path / "live", target)
+    except backup.BackupError as exc:
+        assert "No space left on device" in str(exc)
+    else:
+        raise AssertionError("the backup did not fail")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live"]
 
 
 async def test_backup_never_overwrites_and_points_postgres_to_pg_dump(tmp_path):

@@ -25,7 +25,7 @@ async def test_a_200000_character_reply_is_cut_at_the_limit_and_the_stream_stopp
         assert limit == 16_000
         assert reply.text == huge[:limit]
         assert reply.status is MessageStatus.INTERRUPTED
-        assert reply.meta["error"] == "Cut here: a reply may be at most 16,000 characters long."
+        assert reply.meta.error == "Cut here: a reply may be at most 16,000 characters long."
         for person in (alice, bob):
             await sees_line(person, "Cut here: a reply may be at most 16,000 characters long.")
             texts = [t for _, t in person.frames.texts_of(lambda v: v.startswith(WORD))]

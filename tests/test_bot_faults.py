@@ -66,12 +66,12 @@ async def test_each_fault_ends_one_reply_and_the_next_mention_works_and_the_key_
                 reply = (await final_replies(served, expected))[-1]
                 assert (reply.status, reply.text) == (status, text), name
                 if words:
-                    error = reply.meta["error"]
+                    error = reply.meta.error
                     assert words in error, (name, error)
                     assert_short_and_safe(error)
                     await sees_line(bob, error)
                 else:
-                    assert "error" not in reply.meta, name
+                    assert reply.meta.error is None, name
                     await bob.sees(text)
 
                 fake_openai.reply(f"Fine again after the {name}.")
@@ -113,7 +113,7 @@ async def test_a_bad_base_url_is_explained_and_the_room_goes_on(
         await alice.say("@bot anyone home?")
         (reply,) = await final_replies(served, 1)
         assert reply.status is MessageStatus.FAILED and reply.text == ""
-        error = reply.meta["error"]
+        error = reply.meta.error
         assert words in error, error
         # Everyone in the room reads the line: it names the setting, never the server's address.
         assert "127.0.0.1" not in error and str(closed) not in error, error

@@ -10,7 +10,6 @@ import sys
 import time
 import zlib
 
-import httpx
 import pytest
 from PIL import Image, PngImagePlugin
 
@@ -96,10 +95,10 @@ async def test_imagine_refuses_what_is_not_a_bounded_picture(
         alice, bob = await open_people(served, "Alice", "Bob")
         await alice.say("@bot /imagine something")
         (reply,) = await final_replies(served, 1, timeout=15)
-        assert reply.status is MessageStatus.FAILED and "image" not in reply.meta
-        assert refusal in reply.meta["error"]
-        await sees_line(bob, reply.meta["error"])
-        assert not list((tmp_path / "images").glob("*.png"))  # nothing kept
+        assert reply.status is MessageStatus.FAILED and reply.meta.image is None
+        assert refusal in reply.meta.error
+        await sees_line(bob, reply.meta.error)
+        assert not (tmp_path / "files").exists() and not (tmp_path / "images").exists()  # nothing kept
         await close_all(alice, bob)
 
 
@@ -110,8 +109,8 @@ async def test_an_accepted_picture_is_re_encoded_without_its_metadata(fake_opena
         await alice.say("@bot /imagine a green field")
         (reply,) = await final_replies(served, 1)
         assert reply.status is MessageStatus.DONE
-        async with httpx.AsyncClient(base_url=served.url) as http:
-            served_png = (await http.get(reply.meta["image"])).content
+        (picture,) = reply.meta.attachments
+        served_png = (await served.confab.blobs.get(picture.id)).data
         image = Image.open(io.BytesIO(served_png))
         assert (image.format, image.size) == ("PNG", (40, 30))
         assert image.info == {} or set(image.info) <= {"dpi"}, image.info
@@ -136,8 +135,8 @@ async def test_without_pillow_imagine_names_the_extra_and_asks_no_image_server(
         alice, bob = await open_people(served, "Alice", "Bob")
         await alice.say("@bot /imagine a green field")
         (reply,) = await final_replies(served, 1, timeout=15)
-        assert reply.status is MessageStatus.FAILED and "image" not in reply.meta
-        assert reply.meta["error"] == NO_PILLOW
+        assert reply.status is MessageStatus.FAILED and reply.meta.image is None
+        assert reply.meta.error == NO_PILLOW
         assert "pip install 'confab[images]'" in NO_PILLOW
         await sees_line(bob, "Install the images extra")
         assert fake_openai.image_requests == []  # nothing asked for, nothing paid for

@@ -28,6 +28,7 @@ from chat.domain import (
     MessageStatus,
     StopRequested,
 )
+from chat.message_meta import MessageMeta
 from chat.people import PeopleService
 from chat.rules import Rejected
 from chat.service import ChatService
@@ -163,7 +164,7 @@ async def test_writer_coalesces_a_fast_stream_and_stores_once(open_room):
         await asyncio.sleep(0.002)
     elapsed = time.monotonic() - started
     await writer.finish(MessageStatus.DONE)
-    await writer.finish(MessageStatus.FAILED, error="too late")  # ignored: already finished
+    await writer.finish(MessageStatus.FAILED, meta=MessageMeta(error="too late"))  # ignored: already finished
     await asyncio.sleep(0.3)  # any stray timer would fire by now
     seen = changes(room.events)
     assert seen[-1].status is MessageStatus.DONE and seen[-1].text == writer.text
@@ -253,7 +254,7 @@ async def test_only_the_asker_stops_and_the_model_stream_is_closed(open_room):
         await room.service.join("general", f"session-{name}", name, f"person-{name}")
     await room.say("Alice", "@bot hi")
     (reply,) = await room.reply_count(1)
-    assert reply.meta["asked_by"] == "Alice" and reply.meta["asked_by_id"] == "person-Alice"
+    assert reply.meta.asked_by == "Alice" and reply.meta.asked_by_id == "person-Alice"
     await room.brain.pieces.put("partial ")
     await eventually(lambda: any(m.text == "partial " for m in changes(room.events)))
 
@@ -272,7 +273,7 @@ async def test_only_the_asker_stops_and_the_model_stream_is_closed(open_room):
     await room.service.request_stop("general", reply.id, "session-Alice")
     await room.service.request_stop("general", reply.id, "session-Alice")  # twice is harmless
     (stopped,) = await room.final(1)
-    assert stopped.status is MessageStatus.STOPPED and stopped.meta["stopped_by"] == "Alice"
+    assert stopped.status is MessageStatus.STOPPED and stopped.meta.stopped_by == "Alice"
     assert stopped.text == "partial "
     assert room.brain.closed_streams == 1  # closed at once, not left to the garbage collector
 
@@ -288,14 +289,14 @@ async def test_shutdown_interrupts_replies_in_flight_and_in_line(open_room):
     writing, waiting = await room.final(2)
     assert (writing.status, writing.text) == (MessageStatus.INTERRUPTED, "half an answer")
     assert (waiting.status, waiting.text) == (MessageStatus.FAILED, "")
-    assert writing.meta["error"] == "The server stopped while writing this."
-    assert waiting.meta["error"] == "The server stopped while writing this."
+    assert writing.meta.error == "The server stopped while writing this."
+    assert waiting.meta.error == "The server stopped while writing this."
 
 
 async def test_the_bot_answers_only_people_on_this_process(open_room):
     room = await open_room()
     await room.service.post_system("general", "@bot system lines are not questions")
-    elsewhere = Draft(room.service.settings.room, "Zed", "@bot hi from afar", meta={"node": "elsewhere"})
+    elsewhere = Draft(room.service.settings.room, "Zed", "@bot hi from afar", meta=MessageMeta(node="elsewhere"))
     stored = await room.service.store.add_message(elsewhere)  # a person on another process...
     await room.bot.on_event(MessagePosted(stored))  # ...whose process answers, not this one
     reply = await room.service.begin_reply("general", "bot", claim="mine")
@@ -322,7 +323,7 @@ async def test_imagine_failures_are_failed_replies_without_the_placeholder(
     await room.say("Alice", text)
     (reply,) = await room.final(1)
     assert reply.status is MessageStatus.FAILED and reply.text == ""
-    assert error in reply.meta["error"] and "image" not in reply.meta
+    assert error in reply.meta.error and reply.meta.image is None
 
 
 async def test_a_bug_in_the_brain_ends_the_reply_visibly_and_is_logged(open_room, caplog):
@@ -333,7 +334,7 @@ async def test_a_bug_in_the_brain_ends_the_reply_visibly_and_is_logged(open_room
     await room.brain.pieces.put(KeyError("oops"))
     (reply,) = await room.final(1)
     assert (reply.status, reply.text) == (MessageStatus.INTERRUPTED, "so far ")
-    assert reply.meta["error"] == "Something went wrong on our side while writing this."
+    assert reply.meta.error == "Something went wrong on our side while writing this."
     assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
 
 
@@ -527,5 +528,5 @@ async def test_the_bots_limit_follows_the_person_not_the_name(open_room):
     await eventually(lambda: any("try again in" in m.text for m in room._posted(MessageKind.SYSTEM)))
     notices = [m.text for m in room._posted(MessageKind.SYSTEM) if "@bot" in m.text]
     assert [n.split(",")[0] for n in notices] == ["Alicia"], notices
-    askers = sorted(m.meta["asked_by_id"] for m in await room.replies())
+    askers = sorted(m.meta.asked_by_id for m in await room.replies())
     assert askers == ["person-1", "person-2"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
 
 import httpx
 import pytest
+from PIL import Image
 
 from chat.domain import MessageStatus
 from chat.rules import Rejected
@@ -88,7 +90,7 @@ async def test_reply_grows_in_every_session_at_a_bounded_rate_and_is_stored_once
         # One message, stored at the end with the whole text.
         (mention,) = [m for m in await all_messages(served) if m.text.startswith("@bot count")]
         assert reply.status is MessageStatus.DONE and reply.text == LONG_ANSWER
-        assert reply.meta["reply_to"] == mention.id and reply.seq == mention.seq + 1
+        assert reply.meta.answers == mention.id and reply.seq == mention.seq + 1
         assert len(fake_openai.chat_requests) == 1
         await close_all(alice, bob, carol)
 
@@ -151,7 +153,7 @@ async def test_only_the_person_who_asked_can_stop(fake_openai: FakeOpenAI, tmp_p
 
         await alice.client.click(stop)
         (reply,) = await final_replies(served, 1, timeout=3)
-        assert reply.status is MessageStatus.STOPPED and reply.meta["stopped_by"] == "Alice"
+        assert reply.status is MessageStatus.STOPPED and reply.meta.stopped_by == "Alice"
         assert reply.text and LONG_ANSWER.startswith(reply.text) and reply.text != LONG_ANSWER
         for person in (alice, bob, carol):
             await sees_line(person, "stopped by Alice")
@@ -209,12 +211,12 @@ async def test_a_busy_bot_queues_mentions_and_a_queued_one_can_be_stopped(
 
         stored = await final_replies(served, 4)
         by_mention = {m.id: m for m in await all_messages(served)}
-        texts = {by_mention[r.meta["reply_to"]].text: r for r in stored}
+        texts = {by_mention[r.meta.answers].text: r for r in stored}
         assert texts["@bot one"].text == first and texts["@bot two"].text == second
         assert texts["@bot three"].text == "Third, after waiting."
         assert texts["@bot three"].status is MessageStatus.DONE
         assert texts["@bot four"].status is MessageStatus.STOPPED
-        assert texts["@bot four"].meta["stopped_by"] == "Dan" and texts["@bot four"].text == ""
+        assert texts["@bot four"].meta.stopped_by == "Dan" and texts["@bot four"].text == ""
         # The third request only went out once one of the first two answers had finished.
         third_request = fake_openai.chat_requests[2]
         assert third_request.at - fake_openai.chat_requests[0].at >= 1.5
@@ -232,7 +234,7 @@ async def test_mentions_per_person_are_limited(fake_openai: FakeOpenAI, tmp_path
         await bob.say("@bot my turn")
         stored = await final_replies(served, 3)
         asked = {m.id: m.text for m in await all_messages(served)}
-        answered = sorted(asked[r.meta["reply_to"]] for r in stored)
+        answered = sorted(asked[r.meta.answers] for r in stored)
         assert answered == ["@bot my turn", "@bot one", "@bot two"]
         notices = [t for t in alice.lines() if "times a minute" in t]
         assert len(notices) == 1, notices  # one notice, not one per extra mention
@@ -247,16 +249,25 @@ async def test_imagine_shows_and_serves_the_picture(
         await alice.say("@bot /imagine a red dot")
         (reply,) = await final_replies(served, 1)
         assert reply.status is MessageStatus.DONE and reply.text == "*a red dot*"
-        src = reply.meta["image"]
-        assert src.startswith("/images/") and src.endswith(".png")
-        image = await bob.client.wait_for(lambda: bob.client.find_one("Image", src=src))
+        # The picture is a file in the room's BlobStore, like people's: shown by its thumbnail,
+        # read only by someone who may read the room.
+        (picture,) = reply.meta.attachments
+        assert picture.name == "a-red-dot.png" and picture.content_type == "image/png"
+        assert reply.meta.image is None
+        image = await bob.client.wait_for(
+            lambda: bob.client.find_one("Image", width=picture.thumb_width)
+        )
         assert image is not None
+        reader = await served.confab.people.create_person("Reader")
+        key = served.confab.uploads.read_key(reader.id)
         async with httpx.AsyncClient(base_url=served.url) as http:
-            served_png = await http.get(src)
+            assert (await http.get(f"/files/{picture.id}")).status_code == 401
+            served_png = await http.get(f"/files/{picture.id}", params={"key": key})
             assert served_png.status_code == 200
             assert served_png.headers["content-type"] == "image/png"
-            assert served_png.content == fake_openai.png
-            assert (await http.get("/images/../confab.db")).status_code == 404
+            kept = Image.open(io.BytesIO(served_png.content))
+            drawn = Image.open(io.BytesIO(fake_openai.png))
+            assert kept.size == drawn.size and kept.tobytes() == drawn.convert(kept.mode).tobytes()
         (request,) = fake_openai.image_requests
         assert request.body["prompt"] == "a red dot" and request.body["model"] == "fake-image-1"
 
@@ -267,8 +278,8 @@ async def test_imagine_shows_and_serves_the_picture(
         stop = await alice.client.wait_for(lambda: alice.client.find_one("TextButton", content="Stop"))
         await alice.client.click(stop)
         stopped = (await final_replies(served, 2, timeout=3))[1]
-        assert stopped.status is MessageStatus.STOPPED and stopped.meta["stopped_by"] == "Alice"
-        assert "image" not in stopped.meta
+        assert stopped.status is MessageStatus.STOPPED and stopped.meta.stopped_by == "Alice"
+        assert stopped.meta.image is None
         await close_all(alice, bob)
 
 
@@ -296,7 +307,7 @@ async def test_offline_brain_answers_without_a_server(offline_dir, tmp_path, bra
         await alice.say("@bot /imagine a cat")
         failed = (await final_replies(served, 2))[1]
         assert failed.status is MessageStatus.FAILED
-        assert "needs an OpenAI-compatible server" in failed.meta["error"]
+        assert "needs an OpenAI-compatible server" in failed.meta.error
         await sees_line(bob, "needs an OpenAI-compatible server")
 
         await alice.say("@bot /help")  # says which brain answers and how to connect an LLM
@@ -351,5 +362,5 @@ async def test_the_asker_coming_back_in_a_new_tab_gets_stop(fake_openai: FakeOpe
         assert bob.client.find("TextButton", content="Stop") == []
         await again.client.click(stop)
         (reply,) = await final_replies(served, 1, timeout=5)
-        assert reply.status is MessageStatus.STOPPED and reply.meta["stopped_by"] == "Alice"
+        assert reply.status is MessageStatus.STOPPED and reply.meta.stopped_by == "Alice"
         await close_all(again, bob)

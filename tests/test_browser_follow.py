@@ -54,7 +54,7 @@ def _in_view_within_a_moment(page, needle: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", ["desktop"])
 def test_a_tab_at_the_bottom_follows_a_growing_reply(size, confab_with_model, fake_openai: FakeOpenAI, contexts):
     fake_openai.reply(_long_reply(), words_per_second=2)  # about 40 s of writing
     alice = open_confab(contexts(**SIZES[size]), confab_with_model)
@@ -98,7 +98,7 @@ def test_a_tab_at_the_bottom_follows_a_growing_reply(size, confab_with_model, fa
     reader.screenshot(path=artifacts_dir() / f"follow-{size}-reader-after.png")
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", ["phone"])
 def test_a_tab_scrolled_up_stays_put_and_offers_the_latest(size, confab, contexts):
     alice = open_confab(contexts(**SIZES["desktop"]), confab)  # the one talking; the reader has `size`
     reader = open_confab(contexts(**SIZES[size]), confab)
@@ -140,7 +140,7 @@ def test_a_tab_scrolled_up_stays_put_and_offers_the_latest(size, confab, context
     wait_in_view(reader, "And one more")
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", ["phone"])
 def test_sending_from_a_scrolled_up_tab_shows_your_message(size, confab, contexts):
     alice = open_confab(contexts(**SIZES["desktop"]), confab)  # the one talking; Bob has `size`
     bob = open_confab(contexts(**SIZES[size]), confab)

@@ -49,7 +49,7 @@ def type_in(page, text: str) -> None:
     page.keyboard.type(text, delay=60)
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", ["desktop"])
 def test_typing_shows_in_other_tabs_and_never_in_the_typers_own(
     size,
     bot_dir,  # noqa: F811  (a fixture)

@@ -112,3 +112,43 @@ async def test_deleting_ones_own_message_leaves_a_tombstone_everywhere(bot_dir, 
         for person in (ann, bob, later):
             assert person.client.errors == []
             await person.close()
+
+
+async def test_a_tab_that_was_away_sees_the_edits_and_deletions_made_meanwhile(bot_dir, tmp_path):
+    """A phone loses its connection for a moment; what changed meanwhile shows when it is back,
+    without a reload (a change is not a new message: catching up by sequence number misses it)."""
+    async with serve_confab(bot_dir, tmp_path) as served:
+        ann, bob = await Person.open(served.url), await Person.open(served.url)
+        await ann.join("Ann")
+        await bob.join("Bob")
+        await bob.say("lunch at noon?")
+        await bob.say("wrong room, sorry")
+        await ann.sees("wrong room, sorry")
+        await bob.client.wait_for(
+            lambda: len(bob.client.find("PopupMenuItem", content="Delete")) == 2, timeout=5
+        )
+
+        async def bob_changes_both():
+            await bob.client.click(own_item(bob, "Delete"))
+            confirm = await bob.client.wait_for(
+                lambda: bob.client.find_one("Button", content="Delete"), timeout=5
+            )
+            await bob.client.click(confirm)
+            await bob.client.wait_for(lambda: "message deleted" in bob.lines(), timeout=5)
+            first_edit = bob.client.find("PopupMenuItem", content="Edit")[0]
+            await bob.client.click(first_edit)
+            field = await bob.client.wait_for(
+                lambda: bob.client.find_one("TextField", label="Edit your message"), timeout=5
+            )
+            await bob.client.submit(field, "lunch at one?")
+            await bob.sees("lunch at one?")
+
+        ann = await ann.blip(served.url, while_away=bob_changes_both)
+        await ann.client.wait_for(
+            lambda: "message deleted" in ann.lines() and "lunch at one?" in ann.bodies(), timeout=5
+        )
+        assert "wrong room, sorry" not in ann.bodies() and "lunch at noon?" not in ann.bodies()
+        assert EDITED in ann.lines()
+        for person in (ann, bob):
+            assert person.client.errors == []
+            await person.close()

@@ -5,8 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chat.attachments import Attachment
 from chat.bus.codec import decode_event, encode_event
 from chat.domain import (
+    CatchUpRequested,
+    CatchUpShown,
+    Citation,
     MemberRemoved,
     Message,
     MessageChanged,
@@ -17,19 +21,34 @@ from chat.domain import (
     PersonMuted,
     PersonTyping,
     PresenceSnapshot,
+    Quote,
     Reaction,
     Reactions,
     ReactionsChanged,
-    RegenerateRequested,
     ReadMoved,
+    RegenerateRequested,
+    RepliesCounted,
     Room,
     RoomCreated,
     RoomLockChanged,
     StopRequested,
 )
 from chat.events import BUS_TYPES, EVENT_TYPES, EventRoutes
+from chat.message_meta import MessageMeta
 
-MESSAGE = Message("m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UTC), meta={"a": "b"})
+MESSAGE = Message(
+    "m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UTC), meta=MessageMeta(node="n1")
+)
+FULL_META = MessageMeta(
+    node="n1",
+    answers="m0",
+    asked_by="Ann",
+    asked_by_id="p-1",
+    bot_name="Sage",
+    error="500",
+    attachments=(Attachment("a" * 32, "cat.png", "image/png", 5300, 64, 48, "dGh1bWI="),),
+    extra=(("model", "m"), ("usage", {"tokens": 3})),
+)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +80,27 @@ MESSAGE = Message("m1", "design", 7, "Ann", "hi", datetime(2026, 1, 2, tzinfo=UT
             replace(MESSAGE, reactions=Reactions(2, (Reaction("👍", ("p-1",), ("Ann",)),)))
         ),
         ReadMoved("p-2", "design", 7),
+        RepliesCounted("design", "m1", 3),
+        MessageChanged(replace(MESSAGE, meta=FULL_META)),
+        MessagePosted(
+            replace(
+                MESSAGE,
+                reply_to="m0",
+                quote=Quote("m0", "Bob", "the plan", 6, deleted=True),
+                reply_count=2,
+            )
+        ),
+        CatchUpRequested("design", "p-2", "Bob", "bot", 7, "node-1", "r1"),
+        CatchUpShown("design", "p-2", "r1", "bot", progress="Summarising 2 of 5…"),
+        CatchUpShown(
+            "design",
+            "p-2",
+            "r1",
+            "bot",
+            text="- Ann said hi [1]",
+            citations=(Citation(1, "m1", 7, "Ann"),),
+            done=True,
+        ),
     ],
 )
 def test_every_bus_event_round_trips_with_its_room(event):
@@ -82,6 +122,9 @@ def test_local_events_stay_off_the_bus_and_strangers_are_refused():
         "PersonTyping",
         "ReactionsChanged",
         "ReadMoved",
+        "RepliesCounted",
+        "CatchUpRequested",
+        "CatchUpShown",
     }
     assert OnlineChanged in EVENT_TYPES
     with pytest.raises(ValueError, match="does not travel"):

@@ -47,6 +47,19 @@ def test_images_become_links_and_safe_links_stay():
     assert safe_markdown("![x](file:///etc/passwd)") == "Image: x"
 
 
+def test_a_link_whose_words_name_another_site_shows_where_it_goes():
+    # A link's target is not shown on hover in the client: words that name a site must not lie.
+    out = safe_markdown("log in at [https://bank.example/login](https://evil.example/phish)")
+    assert out.endswith("bank.example/login](https://evil.example/phish) (evil.example)")
+    out = safe_markdown("[www.bank.example](https://xn--bnk-sna.example/)")  # a look-alike
+    assert out.endswith("(xn--bnk-sna.example)")
+    # Honest words stay as they are: the same site, or words that name no site.
+    assert safe_markdown("[https://a.example/x](https://a.example/y)").endswith("(https://a.example/y)")
+    assert safe_markdown("[www.a.example](https://a.example/)").endswith("(https://a.example/)")
+    assert safe_markdown("[the docs](https://a.example/)") == "[the docs](https://a.example/)"
+    assert safe_markdown("[v1.2](https://a.example/)") == "[v1.2](https://a.example/)"
+
+
 def test_unsafe_links_keep_their_words_as_text():
     assert safe_markdown("[tap me](/relative)") == "tap me"
     assert safe_markdown("[x](javascript:alert(1))") == "x"

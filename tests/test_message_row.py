@@ -5,6 +5,7 @@ from datetime import timedelta, timezone
 import flet as ft
 
 from chat.domain import Message, MessageKind, MessageStatus, utc_now
+from chat.message_meta import MessageMeta
 from chat.ui.message_row import ChatMessage, continues
 
 
@@ -100,7 +101,7 @@ def test_a_streaming_reply_offers_stop_and_a_failed_one_says_why():
     row = ChatMessage(streaming, own=False, grouped=False, display_name="Confab Bot", on_stop=stop)
     assert "writing…" in texts(row)
     assert [c for c in walk(row) if isinstance(c, ft.TextButton) and c.content == "Stop"]
-    failed = streaming.with_text("half", MessageStatus.FAILED, error="The model server answered 500.")
+    failed = streaming.with_text("half", MessageStatus.FAILED, MessageMeta(error="The model server answered 500."))
     row.show(failed)
     assert "The model server answered 500." in texts(row)
     assert not [c for c in walk(row) if isinstance(c, ft.TextButton)]
@@ -108,7 +109,7 @@ def test_a_streaming_reply_offers_stop_and_a_failed_one_says_why():
 
 def test_a_viewer_who_may_not_stop_sees_who_asked_instead():
     asked = message(author="bot", text="half", kind=MessageKind.BOT, status=MessageStatus.STREAMING,
-                    meta={"asked_by": "Alice"})
+                    meta=MessageMeta(asked_by="Alice"))
     row = ChatMessage(asked, own=False, grouped=False, display_name="Confab Bot")
     assert "writing… · asked by Alice" in texts(row) and not row.offers_stop
     assert not [c for c in walk(row) if isinstance(c, ft.TextButton)]

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from chat.domain import MessageStatus, StopRequested
+from chat.message_meta import MessageMeta
 from chat.people import PeopleService
 from chat.person import Role
 from chat.rules import Rejected
@@ -42,7 +43,7 @@ async def test_a_moderator_may_stop_anyone_s_reply_and_a_member_may_not(open_roo
     assert (await room.replies())[0].status is MessageStatus.STREAMING
     await room.service.request_stop("general", reply.id, "session-Ada")
     (stopped,) = await room.final(1)
-    assert stopped.status is MessageStatus.STOPPED and stopped.meta["stopped_by"] == "Ada"
+    assert stopped.status is MessageStatus.STOPPED and stopped.meta.stopped_by == "Ada"
 
 
 async def test_a_reply_deleted_while_it_is_written_stops_and_stays_a_tombstone(open_room):
@@ -65,7 +66,7 @@ async def test_words_streamed_after_the_delete_show_nothing_anywhere(open_room):
     room = await open_room()
     ada, _ = await people_in_general(room)
     reply = await room.service.begin_reply(
-        "general", "bot", claim="c-1", asked_by_id="person-Alice"
+        "general", "bot", claim="c-1", meta=MessageMeta(asked_by_id="person-Alice")
     )
     await room.service.moderation.delete_message("general", reply.id, ada.id)
     await room.service.stream_reply(reply, "words the writer had already")

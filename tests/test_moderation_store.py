@@ -10,6 +10,7 @@ import pytest
 
 from chat.audit import AuditEntry, ModAction, PostingBlock
 from chat.domain import Draft, Room, RoomKind
+from chat.message_meta import MessageMeta
 from chat.person import Person
 from tests.test_store import store, stores  # noqa: F401  (the two-backend fixtures)
 
@@ -115,5 +116,5 @@ async def test_a_tombstone_stays_empty_when_its_writer_saves_or_finishes(store):
     )
     await store.delete_message(reply.id, "p-mod")
     assert await store.checkpoint_message(reply.id, "so far") is False
-    final = await store.update_message(reply.id, "the whole answer", MessageStatus.STOPPED, {})
+    final = await store.update_message(reply.id, "the whole answer", MessageStatus.STOPPED, MessageMeta())
     assert (final.text, final.status, final.deleted_by) == ("", MessageStatus.STOPPED, "p-mod")

@@ -21,6 +21,7 @@ from chat.domain import (
     PresenceSnapshot,
     StopRequested,
 )
+from chat.message_meta import MessageMeta
 from tests.servers import (
     REDIS_URL,
     ensure_redis,
@@ -95,7 +96,7 @@ async def buses(any_buses):
 def posted(text: str, seq: int = 1) -> MessagePosted:
     return MessagePosted(
         Message(id=uuid.uuid4().hex, room="general", seq=seq, author="ann", text=text,
-                created_at=datetime.now(timezone.utc), meta={"k": "v"})
+                created_at=datetime.now(timezone.utc), meta=MessageMeta(node="n1", webhook="w1"))
     )
 
 
@@ -132,7 +133,7 @@ async def test_every_event_type_crosses_intact(buses):
     message = replace(posted("streaming", seq=7).message, author_id="person-ann")
     events = [
         MessagePosted(message),
-        MessageChanged(message.with_text("streaming and more", MessageStatus.DONE, tokens="4")),
+        MessageChanged(message.with_text("streaming and more", MessageStatus.DONE, MessageMeta(error="4"))),
         PresenceSnapshot("node-1", "general", ("ann", "bob"), 1234.5),
         StopRequested("general", message.id, "bob"),
         StopRequested("general", message.id, "bob", "person-bob"),

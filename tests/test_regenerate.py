@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from chat.domain import Draft, MessageKind, MessageStatus
+from chat.message_meta import MessageMeta
 from tests.bot_helpers import bot_room, close_all, final_replies, open_people, sees_line
 from tests.confab_harness import Person
 from tests.fake_openai import FakeOpenAI
@@ -21,8 +22,10 @@ async def test_a_finished_reply_reopens_once_empty_and_streaming_with_its_text_k
     question = await store.add_message(Draft("general", "Alice", "@bot hi", author_id="p-alice"))
     draft = Draft("general", "bot", "", kind=MessageKind.BOT, status=MessageStatus.STREAMING)
     reply = await store.add_message(draft)
-    done = await store.update_message(reply.id, "first answer", MessageStatus.DONE, {"n": "1"})
-    meta = {"node": "n2", "asked_by_id": "p-alice"}
+    done = await store.update_message(
+        reply.id, "first answer", MessageStatus.DONE, MessageMeta(error="1")
+    )
+    meta = MessageMeta(node="n2", asked_by_id="p-alice")
     reopened = await store.reopen_reply(reply.id, "p-alice", NOW, meta)
     assert reopened is not None
     assert (reopened.id, reopened.seq, reopened.text) == (done.id, done.seq, "")

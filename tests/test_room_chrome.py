@@ -14,7 +14,7 @@ async def test_a_resize_before_the_page_is_laid_out_is_applied_not_an_error():
     page = SimpleNamespace(theme=None, dark_theme=None, drawer=None, appbar=None, on_resize=None, width=1280)
     page.update = lambda: None
     rooms = (ft.Column(), ft.Column())
-    chrome = RoomChrome(page, "# general", PresencePanel("bot"), memory=None, rooms=rooms)
+    chrome = RoomChrome(page, "# general", PresencePanel(), memory=None, rooms=rooms)
     await page.on_resize(SimpleNamespace(width=390))
     assert chrome.rooms_button.visible and not chrome.side.visible
     chrome.layout(ft.Column(), ft.Column())
@@ -25,7 +25,7 @@ async def test_a_phone_bar_gives_the_app_name_s_width_to_the_room_name():
     # room's name was cut to "# …".
     page = SimpleNamespace(theme=None, dark_theme=None, drawer=None, appbar=None, on_resize=None, width=1280)
     page.update = lambda: None
-    chrome = RoomChrome(page, "# type-crit", PresencePanel("bot"), memory=None, rooms=(ft.Column(), ft.Column()))
+    chrome = RoomChrome(page, "# type-crit", PresencePanel(), memory=None, rooms=(ft.Column(), ft.Column()))
     chrome.layout(ft.Column(), ft.Column())
     assert chrome.wordmark.visible
     await page.on_resize(SimpleNamespace(width=390))

@@ -8,6 +8,7 @@ import pytest
 import pytest_asyncio
 
 from chat.domain import MessageStatus, utc_now
+from chat.message_meta import MessageMeta
 from chat.search_query import HIT_START, SearchOrder, parse
 from tests import test_store as contract
 from tests.test_store import draft
@@ -114,7 +115,7 @@ async def test_only_the_rooms_given_are_searched(db):
 
 async def test_an_edit_is_found_by_its_new_words_only(db):
     message = await db.add_message(draft("typo in teh message"))
-    await db.update_message(message.id, "typo in the message, fixed", MessageStatus.DONE, {})
+    await db.update_message(message.id, "typo in the message, fixed", MessageStatus.DONE, MessageMeta())
     assert await find(db, "teh") == []
     assert texts(await find(db, "fixed")) == ["typo in the message, fixed"]
 

@@ -17,6 +17,7 @@ from chat.domain import (
     PresenceSnapshot,
 )
 from chat.feed import RoomFeed
+from chat.message_meta import MessageMeta
 from chat.rules import Rejected
 from chat.service import ChatService
 from chat.store.sqlite import SQLiteStore
@@ -208,17 +209,17 @@ async def test_replies_left_by_a_dead_process_are_settled(room):
     alive = await service.begin_reply("general", "bot", claim="reply:alive")
     dead = await service.store.add_message(
         replace(Draft("general", "bot", "half an ans"), status=MessageStatus.STREAMING,
-                meta={"node": "crashed-node"})
+                meta=MessageMeta(node="crashed-node"))
     )
     # "alive" is written by a node that reports in; "crashed-node" never does.
-    await service.store.update_message(alive.id, "", MessageStatus.STREAMING, {"node": "other-node"})
+    await service.store.update_message(alive.id, "", MessageStatus.STREAMING, MessageMeta(node="other-node"))
     await service.relay.deliver(PresenceSnapshot("other-node", "*", (), time.time() + 60))
     await eventually(lambda: "other-node" in service.presence.live_nodes())
     settled = await service.settle_orphans()
     assert [m.id for m in settled] == [dead.id]
     stored = await service.store.get_message(dead.id)
     assert stored.status is MessageStatus.INTERRUPTED and stored.text == "half an ans"
-    assert "stopped unexpectedly" in stored.meta["error"]
+    assert "stopped unexpectedly" in stored.meta.error
     assert (await service.store.get_message(mine.id)).status is MessageStatus.STREAMING
 
 

@@ -34,7 +34,8 @@ async def test_plain_flet_closes_a_socket_with_a_bad_first_frame():
 
 async def test_malformed_first_frames_are_closed_and_leave_nothing_behind(bot_dir, tmp_path, caplog):
     caplog.set_level(logging.INFO)
-    async with serve_confab(bot_dir, tmp_path, ws_register_timeout=3.0) as served:
+    # uvicorn reads frames up to 16 MiB here, so the 2 MB first frames reach the guard.
+    async with serve_confab(bot_dir, tmp_path, ws_register_timeout=3.0, ws_max_size=16 << 20) as served:
         await asyncio.sleep(0.2)
         baseline = len(asyncio.all_tasks())
         kinds = list(MALFORMED_FIRST_FRAMES.items())

@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 from chat.domain import Draft, MessageKind, MessageStatus
+from chat.message_meta import MessageMeta
 from chat.store import StoreUnavailable, open_store
 from chat.store import sqlite as sqlite_backend
 from tests.servers import (
@@ -201,13 +202,13 @@ async def test_get_message_round_trips_every_field(store):
     before = datetime.now(timezone.utc)
     added = await store.add_message(
         draft("hi **there**", author="bot", kind=MessageKind.BOT,
-              status=MessageStatus.STREAMING, client_id="k", meta={"model": "m", "n": "2"})
+              status=MessageStatus.STREAMING, client_id="k", meta=MessageMeta(node="m", asked_by="2"))
     )
     loaded = await store.get_message(added.id)
     assert loaded == added
     assert (loaded.author, loaded.kind) == ("bot", MessageKind.BOT)
     assert (loaded.status, loaded.client_id) == (MessageStatus.STREAMING, "k")
-    assert (loaded.text, loaded.meta) == ("hi **there**", {"model": "m", "n": "2"})
+    assert (loaded.text, loaded.meta) == ("hi **there**", MessageMeta(node="m", asked_by="2"))
     slack = timedelta(seconds=1)
     assert before - slack <= loaded.created_at <= datetime.now(timezone.utc) + slack
     assert await store.get_message("no-such-id") is None
@@ -218,13 +219,13 @@ async def test_update_message_replaces_text_status_and_meta(store):
     reply = await store.add_message(
         draft("", author="bot", kind=MessageKind.BOT, status=MessageStatus.STREAMING)
     )
-    updated = await store.update_message(reply.id, "answer", MessageStatus.DONE, {"tokens": "3"})
+    updated = await store.update_message(reply.id, "answer", MessageStatus.DONE, MessageMeta(error="3"))
     assert (updated.id, updated.seq, updated.room) == (reply.id, reply.seq, reply.room)
     assert (updated.text, updated.status) == ("answer", MessageStatus.DONE)
-    assert updated.meta == {"tokens": "3"}
+    assert updated.meta == MessageMeta(error="3")
     assert await store.get_message(reply.id) == updated
     with pytest.raises(KeyError):
-        await store.update_message("no-such-id", "x", MessageStatus.DONE, {})
+        await store.update_message("no-such-id", "x", MessageStatus.DONE, MessageMeta())
 
 
 @pytest.mark.asyncio
@@ -243,8 +244,8 @@ async def test_unfinished_messages_are_the_streaming_ones(store):
     a2 = await store.add_message(draft("", room="a", **streaming))
     a3 = await store.add_message(draft("", room="a", **streaming))
     assert [m.id for m in await store.unfinished_messages()] == [a2.id, a3.id, b1.id]
-    await store.update_message(a2.id, "finished", MessageStatus.DONE, {})
-    await store.update_message(b1.id, "cut off", MessageStatus.INTERRUPTED, {})
+    await store.update_message(a2.id, "finished", MessageStatus.DONE, MessageMeta())
+    await store.update_message(b1.id, "cut off", MessageStatus.INTERRUPTED, MessageMeta())
     assert [m.id for m in await store.unfinished_messages()] == [a3.id]
 
 
@@ -397,15 +398,15 @@ async def test_postgres_restart_under_an_open_store(pg_stores):
 async def test_checkpoint_saves_the_text_of_a_streaming_reply_only(store):
     reply = await store.add_message(
         draft("", author="bot", kind=MessageKind.BOT, status=MessageStatus.STREAMING,
-              meta={"reply_to": "m1"})
+              meta=MessageMeta(answers="m1"))
     )
     assert await store.checkpoint_message(reply.id, "the answer so") is True
     saved = await store.get_message(reply.id)
-    assert (saved.text, saved.status, saved.meta) == ("the answer so", MessageStatus.STREAMING, {"reply_to": "m1"})
+    assert (saved.text, saved.status, saved.meta) == ("the answer so", MessageStatus.STREAMING, MessageMeta(answers="m1"))
     assert [m.text for m in await store.unfinished_messages()] == ["the answer so"]
 
     # A checkpoint that lands after the reply was finished changes nothing.
-    final = await store.update_message(reply.id, "the answer so far, whole", MessageStatus.DONE, {})
+    final = await store.update_message(reply.id, "the answer so far, whole", MessageStatus.DONE, MessageMeta())
     assert await store.checkpoint_message(reply.id, "the answer so") is False
     assert await store.get_message(reply.id) == final
     # Neither an unknown id nor a person's message is touched.

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC
 
 from chat import metrics
+from chat.asker_zone import asker_zone
 from chat.bot.answer_stream import AnswerStream
 from chat.bot.asking import AskingRate
 from chat.bot.budget import DailyBudget, refusal, usage_text
+from chat.bot.catch_up_desk import CatchUpDesk
+from chat.bot.catching_up import CatchingUp, asks_to_catch_up, summary_span
 from chat.bot.commands import draw_picture, help_text
 from chat.bot.context import asks_for_help, asks_for_usage, build_context, imagine_prompt
 from chat.bot.gate import WakeGate
@@ -16,10 +20,11 @@ from chat.bot.images import ImageStore
 from chat.bot.provider import Brain, BrainError
 from chat.bot.roster import BotSpec
 from chat.bot.slots import Place, ReplySlots
+from chat.bot.vision import recent_pictures
 from chat.bot.writer import ReplyWriter
 from chat.config import Settings
 from chat.domain import (
-    BOT_DISPLAY_NAME,
+    CatchUpRequested,
     Message,
     MessageChanged,
     MessageKind,
@@ -28,9 +33,11 @@ from chat.domain import (
     RegenerateRequested,
     RoomEvent,
     StopRequested,
+    utc_now,
 )
 from chat.events import EventRoutes
-from chat.permissions import ASKED_BY, ASKED_BY_ID, may_stop_reply
+from chat.message_meta import MessageMeta
+from chat.permissions import may_stop_reply
 from chat.service import ChatService
 from chat.store.base import StoreUnavailable
 
@@ -66,8 +73,16 @@ class Bot:
         """Never shown nor stored in a reply: every bot's key, and the API token."""
         self.budget = DailyBudget(self.spec.person_daily_tokens, self.spec.room_daily_tokens)
         """Tokens spent today on this bot, per person and per room (this process's count)."""
+        self.catching_up = CatchingUp(
+            brain, service.store, self.budget, self.handle, settings.bot_context_tokens
+        )
+        """/catchup (for the asker alone) and /summarize (for the room)."""
         self._slots: dict[str, ReplySlots] = {}  # room -> its line of replies
         self._asking = AskingRate(self.handle, settings.bot_mentions_per_minute)
+        self.catch_up_desk = CatchUpDesk(
+            self.handle, service, self.gate, self._asking, self.catching_up
+        )
+        """Takes catch-up requests from tabs and from the room."""
         self._replies: dict[str, asyncio.Task] = {}
         self._reply_messages: dict[str, Message] = {}
         self._stopped_by: dict[str, str] = {}
@@ -78,6 +93,7 @@ class Bot:
                 MessageChanged: self._on_changed,
                 StopRequested: self._on_stop,
                 RegenerateRequested: self._on_regenerate,
+                CatchUpRequested: self._on_catch_up,
             }
         )
 
@@ -99,7 +115,7 @@ class Bot:
         message = event.message
         if (
             message.kind is not MessageKind.CHAT  # never itself, another bot, or a system line
-            or message.meta.get("node") != self.service.node  # the sender's process answers
+            or message.meta.node != self.service.node  # the sender's process answers
         ):
             return
         self._spawn(self._consider(message), f"bot-{self.handle}-{message.id}")
@@ -110,7 +126,7 @@ class Bot:
             not self.spec.answers_bots
             or reply.kind is not MessageKind.BOT
             or reply.status is not MessageStatus.DONE
-            or reply.meta.get("node") != self.service.node  # the writer's process answers
+            or reply.meta.node != self.service.node  # the writer's process answers
         ):
             return  # finish_reply publishes a DONE reply once: it is considered once
         self._spawn(self._consider(reply), f"bot-{self.handle}-{reply.id}")
@@ -126,6 +142,12 @@ class Bot:
             await self._answer(message)
         elif wake.refusal and await self._within_limit(message):
             await self._notice(message.room, wake.refusal)
+
+    def _on_catch_up(self, event: CatchUpRequested) -> None:
+        if event.handle != self.handle or event.node != self.service.node:
+            return  # for another bot, or for this bot on the asking tab's process
+        name = f"bot-{self.handle}-catchup-{event.request_id}"
+        self._spawn(self.catch_up_desk.asked(event), name)
 
     def _on_stop(self, event: StopRequested) -> None:
         task = self._replies.get(event.message_id)
@@ -152,21 +174,26 @@ class Bot:
                 reply is None
                 or reply.kind is not MessageKind.BOT
                 or reply.author != self.handle
-                or reply.meta.get("node") != self.service.node  # the reopening process writes it
+                or reply.meta.node != self.service.node  # the reopening process writes it
                 or reply.status.is_final
                 or reply.id in self._replies
             ):
                 return
-            mention = await self.service.store.get_message(reply.meta.get("reply_to", ""))
+            asked = reply.meta.answers
+            mention = await self.service.store.get_message(asked) if asked else None
             if mention is None or mention.is_deleted:
                 error = "The question was deleted: there is nothing to answer again."
-                await self.service.finish_reply(reply, "", MessageStatus.FAILED, error=error)
+                await self.service.finish_reply(
+                    reply, "", MessageStatus.FAILED, MessageMeta(error=error)
+                )
                 return
             spent = refusal(
                 self.budget.left(_asker(mention), mention.room), mention.author, self.handle
             )
             if spent is not None:
-                await self.service.finish_reply(reply, "", MessageStatus.FAILED, error=spent)
+                await self.service.finish_reply(
+                    reply, "", MessageStatus.FAILED, MessageMeta(error=spent)
+                )
                 return
         except StoreUnavailable as exc:
             log.warning("could not write reply %s again: %s", event.message_id, exc)
@@ -182,6 +209,9 @@ class Bot:
     async def _answer(self, mention: Message) -> None:
         room = mention.room
         if not await self._within_limit(mention):
+            return
+        if asks_to_catch_up(mention.text, self.handle):
+            await self.catch_up_desk.asked_in_room(mention)  # shown to the asker alone
             return
         if not asks_for_help(mention.text, self.handle) and not asks_for_usage(
             mention.text, self.handle
@@ -205,14 +235,16 @@ class Bot:
                 room,
                 self.handle,
                 claim=f"reply:{self.handle}:{mention.id}",  # each bot answers once
-                reply_to=mention.id,
-                **{
-                    ASKED_BY: mention.author,
-                    ASKED_BY_ID: _person_behind(mention) or "",
-                    BOT_DISPLAY_NAME: self.spec.display_name,
-                },
+                # A question asked in a thread is answered in that thread.
+                in_thread=mention.reply_to,
+                meta=MessageMeta(
+                    answers=mention.id,
+                    asked_by=mention.author,
+                    asked_by_id=_person_behind(mention),
+                    bot_name=self.spec.display_name,
+                ),
             )
-            if reply.meta.get("node") != self.service.node or reply.status.is_final:
+            if reply.meta.node != self.service.node or reply.status.is_final:
                 return  # another process (or an earlier attempt) has this one
             await self._reply(mention, reply, place)
         except StoreUnavailable as exc:
@@ -257,6 +289,8 @@ class Bot:
                 await place.wait()
                 await writer.note("")
             prompt = imagine_prompt(mention.text, self.handle)
+            zone = asker_zone(mention) or UTC  # a time of day is the asker's
+            span = summary_span(mention.text, self.handle, utc_now(), zone)
             if asks_for_help(mention.text, self.handle):
                 await writer.finish(MessageStatus.DONE, text=self.help_text())
             elif asks_for_usage(mention.text, self.handle):
@@ -265,29 +299,45 @@ class Bot:
                 await writer.finish(MessageStatus.DONE, text=text)
             elif prompt is not None:
                 await self._draw(writer, prompt)
+            elif span is not None:
+                await self.catching_up.summarize(writer, mention, span, _asker(mention))
             else:
                 await self._write(writer, mention)
         except asyncio.CancelledError:
             by = self._stopped_by.get(reply.id)
             if by is None:  # cancelled by shutdown, not by a person
-                await writer.finish(self._ended_status(writer), error=SHUTDOWN_ERROR)
+                await writer.finish(
+                    self._ended_status(writer), meta=MessageMeta(error=SHUTDOWN_ERROR)
+                )
                 raise
             this_task.uncancel()
-            await writer.finish(MessageStatus.STOPPED, stopped_by=by)
+            await writer.finish(MessageStatus.STOPPED, meta=MessageMeta(stopped_by=by))
         except BrainError as exc:
-            await writer.finish(self._ended_status(writer), error=str(exc))
+            await writer.finish(self._ended_status(writer), meta=MessageMeta(error=str(exc)))
         except StoreUnavailable:
             raise  # the store is down: nothing more can be saved, and _answer says so
         except Exception:
             # A bug, not an upstream fault: log it whole, and never leave the reply "writing…".
             log.exception("the reply to %s failed", mention.id)
-            await writer.finish(self._ended_status(writer), error=BUG_ERROR)
+            await writer.finish(self._ended_status(writer), meta=MessageMeta(error=BUG_ERROR))
         finally:
             # Not left retrying when the reply ended without its final save (the store is down).
             await writer.stop_checkpoints()
             self._replies.pop(reply.id, None)
             self._reply_messages.pop(reply.id, None)
             self._stopped_by.pop(reply.id, None)
+
+    async def _pictures(self, recent: list[Message]) -> dict[str, str]:
+        """The room's newest pictures for a bot with vision (none for one without)."""
+        files = self.service.files
+        if not self.spec.vision or files is None or self.settings.bot_vision_images == 0:
+            return {}
+        return await recent_pictures(
+            recent,
+            files.blobs,
+            most=self.settings.bot_vision_images,
+            max_bytes=self.settings.bot_vision_bytes,
+        )
 
     @staticmethod
     def _ended_status(writer: ReplyWriter) -> MessageStatus:
@@ -303,6 +353,7 @@ class Bot:
             recent,
             max_messages=self.settings.bot_context_messages,
             max_tokens=self.settings.bot_context_tokens,
+            pictures=await self._pictures(recent[-self.settings.bot_context_messages :]),
         )
         answer = AnswerStream(self.brain, writer, show_reasoning=self.spec.show_reasoning)
         try:
@@ -315,7 +366,9 @@ class Bot:
             limit = self.settings.bot_max_reply_chars
             await writer.finish(
                 MessageStatus.INTERRUPTED,
-                error=f"Cut here: a reply may be at most {limit:,} characters long.",
+                meta=MessageMeta(
+                    error=f"Cut here: a reply may be at most {limit:,} characters long."
+                ),
             )
         else:
             await writer.finish(MessageStatus.DONE)
@@ -344,7 +397,7 @@ class Bot:
 
 def _person_behind(mention: Message) -> str | None:
     """Who asked: the author, or for another bot's reply the person who asked that bot."""
-    return mention.author_id or mention.meta.get(ASKED_BY_ID) or None
+    return mention.author_id or mention.meta.asked_by_id
 
 
 def _asker(mention: Message) -> str:

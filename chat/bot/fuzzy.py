@@ -33,6 +33,13 @@ CORPUS_PACKAGE = "chatterbot_corpus"
 ENGLISH = ("data", "english")
 MIN_SCORE = 60.0
 """Below this blended score (0-100) the brain admits it does not know."""
+CANDIDATES = 25
+"""How many of the closest statements are weighed by the question words they share."""
+UNSHARED_WEIGHT = 0.7
+"""A statement's score is kept whole when it has all the question's words, and this share of
+it when it has none: enough to send "the capital of France" to the fallback, not "hello there"."""
+SAME_WORD = 80.0
+"""Two words this alike (rapidfuzz ratio, 0-100) count as the same word."""
 STOP_WORDS = frozenset(
     {
         "a",
@@ -122,6 +129,21 @@ def load_corpus(directory: Path) -> Corpus:
     )
 
 
+def weighed(score: float, asked: Sequence[str], statement: Sequence[str]) -> float:
+    """`score` weighed by the share of the `asked` words `statement` has (see UNSHARED_WEIGHT).
+
+    Words count as the same when spelled alike ("favourite", "favorite").
+    """
+    if not asked:
+        return score
+    found = sum(
+        1
+        for word in asked
+        if process.extractOne(word, statement, scorer=fuzz.ratio, score_cutoff=SAME_WORD)
+    )
+    return score * (UNSHARED_WEIGHT + (1 - UNSHARED_WEIGHT) * found / len(asked))
+
+
 def content_words(processed: str) -> str:
     """`processed` (lower case, no punctuation) without stop words, unless that leaves nothing."""
     words = processed.split()
@@ -131,6 +153,9 @@ def content_words(processed: str) -> str:
 
 class FuzzyBrain:
     """Answers from ChatterBot's English corpus by fuzzy matching; no network, key or model."""
+
+    extractive_summary = True
+    """Summaries pick the most informative messages (chat.bot.summarising): no model writes them."""
 
     def __init__(
         self,
@@ -192,8 +217,13 @@ class FuzzyBrain:
             whole, self._whole, scorer=fuzz.ratio, limit=everyone
         ):
             scores[index] += score / 2
-        best = max(range(everyone), key=scores.__getitem__)
-        return best if scores[best] >= self._min_score else None
+        # The closest few by that score, weighed by how many of the question's own words each
+        # has: "the capital of France" is not "Jordan's capital city", however alike they read.
+        asked = content_words(whole).split()
+        closest = sorted(range(everyone), key=scores.__getitem__, reverse=True)[:CANDIDATES]
+        final = {i: weighed(scores[i], asked, self._content[i].split()) for i in closest}
+        best = max(closest, key=final.__getitem__)
+        return best if final[best] >= self._min_score else None
 
     async def imagine(self, prompt: str) -> bytes:
         """The offline brain cannot draw; say how to connect one that can."""

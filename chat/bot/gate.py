@@ -49,12 +49,32 @@ class WakeGate:
         if message.kind is not MessageKind.CHAT:
             return STAY_QUIET
         room = message.room
-        # In a DM with it every message asks it; elsewhere only an @mention does.
-        if not mentions(message.text, self.spec.handle) and not await self._is_direct(room):
+        # In a DM with it every message asks it; elsewhere an @mention or a reply to it does.
+        if (
+            not mentions(message.text, self.spec.handle)
+            and not await self._replies_to_me(message)
+            and not await self._is_direct(room)
+        ):
             return STAY_QUIET
         if not self.spec.sits_in(room) and not await self._is_direct(room):
             return Wake(False, f"{message.author}, @{self.spec.handle} is not in this room.")
         return await self._may_wake(message)
+
+    async def _replies_to_me(self, message: Message) -> bool:
+        """True when person's `message` replies to one of this bot's own messages.
+
+        Only a person's message gets here (a bot's never does), so a reply cannot start a
+        loop between bots.
+        """
+        quote = message.quote
+        if message.reply_to is None or quote is None or quote.author != self.spec.handle:
+            return False
+        original = await self._store.get_message(message.reply_to)
+        return (
+            original is not None
+            and original.kind is MessageKind.BOT
+            and original.author == self.spec.handle
+        )
 
     async def _question_behind(self, reply: Message) -> Message | None:
         """The person's message another bot's `reply` answered, if that reply should wake this bot.
@@ -68,7 +88,7 @@ class WakeGate:
             return None
         if not self.spec.sits_in(reply.room) and not await self._is_direct(reply.room):
             return None
-        asked = reply.meta.get("reply_to")
+        asked = reply.meta.answers
         question = await self._store.get_message(asked) if asked else None
         return question if question is not None and question.kind is MessageKind.CHAT else None
 

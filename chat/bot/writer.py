@@ -7,11 +7,13 @@ import logging
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from chat import metrics
 from chat.bot.checkpoint import Checkpoints
 from chat.bot.reply_text import ReplyText, scrub_secrets
 from chat.domain import Message, MessageStatus
+from chat.message_meta import NO_META, MessageMeta
 from chat.service import ChatService
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,9 @@ class ReplyWriter:
         """Show `text` ("Drawing…") in place of the answer, without making it part of it."""
         await self._show(scrub_secrets(text, self._secrets))
 
-    async def finish(self, status: MessageStatus, text: str | None = None, **meta: str) -> None:
+    async def finish(
+        self, status: MessageStatus, text: str | None = None, meta: MessageMeta = NO_META
+    ) -> None:
         """Store the final text (default: the answer so far) and status; later calls do nothing.
 
         A cancellation (Stop, shutdown) that arrives meanwhile waits for the save, then goes on.
@@ -90,7 +94,8 @@ class ReplyWriter:
             final = self._answer.end(complete=status is MessageStatus.DONE)
         else:
             final = scrub_secrets(text, self._secrets)
-        meta = {key: scrub_secrets(value, self._secrets) for key, value in meta.items()}
+        if meta.error:  # an upstream fault's words may quote what was sent, key included
+            meta = replace(meta, error=scrub_secrets(meta.error, self._secrets))
         self._saving = asyncio.ensure_future(self._save(final, status, meta))
         try:
             await asyncio.shield(self._saving)
@@ -100,10 +105,10 @@ class ReplyWriter:
                 log.warning("could not store a bot reply: %r", self._saving.exception())
             raise
 
-    async def _save(self, text: str, status: MessageStatus, meta: dict[str, str]) -> None:
+    async def _save(self, text: str, status: MessageStatus, meta: MessageMeta) -> None:
         await self._checkpoints.close()  # a checkpoint under way lands first (and cannot undo this)
         async with self._sending:  # after an update already on its way, never before it
-            self.reply = await self.service.finish_reply(self.reply, text, status, **meta)
+            self.reply = await self.service.finish_reply(self.reply, text, status, meta)
 
     async def stop_checkpoints(self) -> None:
         """No more checkpoints (the reply ended, or can no longer be stored); safe to repeat."""

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from chat.access import HOOK_PATH
 from chat.access_tokens import Caller
 from chat.api import read_limited
+from chat.attachments import FILES_PATH
 from chat.domain import Message, Room
 from chat.http.api_guard import ApiLimits, ApiRoute, NotFound, TooLarge
 from chat.rules import Rejected
@@ -99,9 +100,14 @@ def build_api_v1(confab: Any) -> APIRouter:
     async def post_message(request: Request, room: str) -> JSONResponse:
         who, address = await caller(request)
         await visible_room(room, who)
-        text = _text(await body(request))
+        data = await body(request)
+        text, reply_to = _text(data), data.get("reply_to")
+        if reply_to is not None and not isinstance(reply_to, str):
+            raise Rejected('reply_to is the id of the message replied to: {"reply_to": "..."}.')
         session_id = confab.service.api_session(who.person.id, address)
-        message = await confab.service.post_message(room, session_id, who.person.name, text)
+        message = await confab.service.post_message(
+            room, session_id, who.person.name, text, reply_to=reply_to
+        )
         if message is None:
             raise Rejected("The message is empty: there is nothing to send.")
         return JSONResponse({"message": message_json(message)}, status_code=201)
@@ -190,6 +196,18 @@ def message_json(message: Message) -> dict[str, Any]:
         "status": message.status.value,
         "text": message.text,
         "created_at": message.created_at.isoformat(),
+        "reply_to": message.reply_to,
+        "reply_count": message.reply_count,
+        "attachments": [
+            {
+                "id": a.id,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": FILES_PATH + a.id,  # read with the same Authorization header
+            }
+            for a in message.meta.attachments
+        ],
     }
 
 

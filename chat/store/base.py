@@ -6,12 +6,15 @@ from typing import Protocol
 
 from chat import metrics
 from chat.domain import Draft, Message, MessageStatus, Room
+from chat.message_meta import MessageMeta
 from chat.store.api import ApiStore
+from chat.store.changes import ChangesStore
 from chat.store.edits import EditsStore
 from chat.store.moderation import ModerationStore
 from chat.store.people import PeopleStore
 from chat.store.reactions import ReactionsStore
 from chat.store.reads import ReadsStore
+from chat.store.replies import RepliesStore
 from chat.store.search import SearchStore
 
 
@@ -39,6 +42,8 @@ class Store(
     EditsStore,
     SearchStore,
     ReactionsStore,
+    ChangesStore,
+    RepliesStore,
     Protocol,
 ):
     """Durable, per-room ordered message log (and the people who write). The store assigns `seq`."""
@@ -60,7 +65,7 @@ class Store(
         """
 
     async def update_message(
-        self, message_id: str, text: str, status: MessageStatus, meta: dict[str, str]
+        self, message_id: str, text: str, status: MessageStatus, meta: MessageMeta
     ) -> Message:
         """Replace a message's text, status and meta; return the new version."""
 
@@ -82,6 +87,9 @@ class Store(
 
     async def count_messages(self) -> int:
         """How many messages are stored in all rooms."""
+
+    async def file_attached(self, file_id: str) -> bool:
+        """True when a message (a tombstone too) names the uploaded file `file_id` in its attachments."""
 
     async def room_names(self) -> list[str]:
         """Every room, sorted bytewise (a message into a room without a row creates it)."""

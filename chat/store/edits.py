@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from chat.domain import Message
+from chat.message_meta import MessageMeta
 from chat.message_versions import MessageVersion
 
 
@@ -21,7 +22,7 @@ class EditsStore(Protocol):
         """
 
     async def reopen_reply(
-        self, message_id: str, by: str, at: datetime, meta: dict[str, str]
+        self, message_id: str, by: str, at: datetime, meta: MessageMeta
     ) -> Message | None:
         """Empty a finished bot reply to write it again (status streaming, `meta`), keeping its text.
 

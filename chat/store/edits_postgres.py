@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from chat.domain import Message
+from chat.message_meta import MessageMeta
 from chat.message_versions import MessageVersion
 from chat.store.edits_rows import VERSION_COLUMNS, row_to_version
 from chat.store.migrations import Migration
@@ -84,13 +84,11 @@ class PostgresEdits:
         return row_to_message(row) if row is not None else None
 
     async def reopen_reply(
-        self, message_id: str, by: str, at: datetime, meta: dict[str, str]
+        self, message_id: str, by: str, at: datetime, meta: MessageMeta
     ) -> Message | None:
         row = await self._run(
             "reopen the reply",
-            lambda conn: conn.fetchrow(
-                _REOPEN, message_id, at, by, json.dumps(meta, sort_keys=True)
-            ),
+            lambda conn: conn.fetchrow(_REOPEN, message_id, at, by, meta.to_json_text()),
         )
         return row_to_message(row) if row is not None else None
 

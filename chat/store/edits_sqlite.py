@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
 
 import aiosqlite
 
 from chat.domain import Message
+from chat.message_meta import MessageMeta
 from chat.message_versions import MessageVersion
 from chat.store.base import StoreUnavailable
 from chat.store.edits_rows import VERSION_COLUMNS, row_to_version
@@ -83,11 +83,11 @@ class SQLiteEdits:
         return row_to_message(row) if row is not None else None
 
     async def reopen_reply(
-        self, message_id: str, by: str, at: datetime, meta: dict[str, str]
+        self, message_id: str, by: str, at: datetime, meta: MessageMeta
     ) -> Message | None:
         try:
             async with self._connection().execute(
-                _REOPEN, (json.dumps(meta, sort_keys=True), at.timestamp(), by, message_id)
+                _REOPEN, (meta.to_json_text(), at.timestamp(), by, message_id)
             ) as cursor:
                 row = await cursor.fetchone()
         except sqlite3.Error as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -11,9 +10,12 @@ from urllib.parse import urlsplit
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from chat.blobs.postgres import BLOBS_MIGRATIONS
 from chat.domain import Draft, Message, MessageStatus, Room
+from chat.message_meta import MessageMeta
 from chat.store.api_postgres import API_MIGRATIONS, PostgresApi
 from chat.store.base import RoomTaken, StoreUnavailable
+from chat.store.changes_postgres import CHANGES_MIGRATIONS, PostgresChanges
 from chat.store.edits_postgres import EDITS_MIGRATIONS, PostgresEdits
 from chat.store.member_migrations import POSTGRES as MEMBER_MIGRATIONS
 from chat.store.migrations import Migration, pending
@@ -21,7 +23,15 @@ from chat.store.moderation_postgres import MODERATION_MIGRATIONS, PostgresModera
 from chat.store.people_postgres import PEOPLE_MIGRATIONS, PostgresPeople
 from chat.store.reactions_postgres import REACTIONS_MIGRATIONS, PostgresReactions
 from chat.store.reads_postgres import READS_MIGRATIONS, PostgresReads
-from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
+from chat.store.replies_postgres import REPLIES_MIGRATIONS, PostgresReplies
+from chat.store.rows import (
+    COLUMNS,
+    ROOM_COLUMNS,
+    STORED_COLUMNS,
+    draft_values,
+    row_to_message,
+    row_to_room,
+)
 from chat.store.search_postgres import SEARCH_MIGRATIONS, PostgresSearch
 
 MIGRATIONS: list[Migration] = [
@@ -95,6 +105,9 @@ MIGRATIONS: list[Migration] = [
     *REACTIONS_MIGRATIONS,
     *EDITS_MIGRATIONS,
     *SEARCH_MIGRATIONS,
+    *CHANGES_MIGRATIONS,
+    *REPLIES_MIGRATIONS,
+    *BLOBS_MIGRATIONS,
 ]
 
 # Every process that starts takes this lock before migrating, so only one applies each step.
@@ -126,8 +139,8 @@ _BUMP_SEQ = """
 """
 # meta travels as JSON text both ways (asyncpg's jsonb default); row_to_message parses it.
 _INSERT = f"""
-    INSERT INTO messages ({COLUMNS})
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, NULL, NULL)
+    INSERT INTO messages ({STORED_COLUMNS})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, NULL, NULL, $12)
     ON CONFLICT (room, client_id) WHERE client_id IS NOT NULL DO NOTHING
     RETURNING {COLUMNS}
 """
@@ -154,6 +167,8 @@ class PostgresStore(
     PostgresEdits,
     PostgresSearch,
     PostgresReactions,
+    PostgresChanges,
+    PostgresReplies,
 ):
     """Store backed by PostgreSQL; room sequence numbers come from a locked counter row."""
 
@@ -273,6 +288,7 @@ class PostgresStore(
                         values["client_id"],
                         values["meta"],
                         values["author_id"],
+                        values["reply_to"],
                     )
                     if row is None:
                         raise _AlreadyStored
@@ -289,7 +305,7 @@ class PostgresStore(
         return row_to_message(await self._run("save the message", insert))
 
     async def update_message(
-        self, message_id: str, text: str, status: MessageStatus, meta: dict[str, str]
+        self, message_id: str, text: str, status: MessageStatus, meta: MessageMeta
     ) -> Message:
         row = await self._run(
             "update the message",
@@ -300,7 +316,7 @@ class PostgresStore(
                     WHERE id = $4 RETURNING {COLUMNS}""",
                 text,
                 status.value,
-                json.dumps(meta, sort_keys=True),
+                meta.to_json_text(),
                 message_id,
             ),
         )
@@ -348,6 +364,16 @@ class PostgresStore(
         return await self._run(
             "count messages", lambda conn: conn.fetchval("SELECT COUNT(*) FROM messages")
         )
+
+    async def file_attached(self, file_id: str) -> bool:
+        # As on SQLite: a random 32-hex id found in meta is an attachment's (a scan, for few ids).
+        found = await self._run(
+            "look for a file's message",
+            lambda conn: conn.fetchval(
+                "SELECT 1 FROM messages WHERE strpos(meta::text, $1) > 0 LIMIT 1", file_id
+            ),
+        )
+        return found is not None
 
     async def room_names(self) -> list[str]:
         return [room.name for room in await self._rooms('ORDER BY name COLLATE "C"')]

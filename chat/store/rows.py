@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from chat.domain import Draft, Message, MessageKind, MessageStatus, Room, RoomKind, utc_now
+from chat.domain import Draft, Message, MessageKind, MessageStatus, Quote, Room, RoomKind, utc_now
+from chat.message_meta import MessageMeta
 
-COLUMNS = (
+STORED_COLUMNS = (
     "id, room, seq, author, kind, status, text, created_at, client_id, meta, author_id, deleted_by,"
-    " edited_at"
+    " edited_at, reply_to"
 )
+"""The columns a message row keeps (what an INSERT names)."""
+_QUOTED = ("author", "text", "seq", "deleted_by")
+
+
+def quote_columns(table: str) -> str:
+    """The original of a reply in `table`'s row, read with it (an index lookup each, no commas
+    inside an expression so the list can be split): quoted_author, quoted_text, ..."""
+    return ", ".join(
+        f"(SELECT q.{c} FROM messages AS q WHERE q.id = {table}.reply_to) AS quoted_{c}"
+        for c in _QUOTED
+    )
+
+
+COLUMNS = f"{STORED_COLUMNS}, {quote_columns('messages')}"
+"""What every read of a message selects (or returns): its columns and the quote of its original."""
 ROOM_COLUMNS = "name, topic, created_by, created_at, last_active_at, kind, owner_id"
 
 
@@ -32,8 +47,9 @@ def draft_values(draft: Draft) -> dict[str, Any]:
         "text": draft.text,
         "created_at": utc_now(),
         "client_id": draft.client_id,
-        "meta": json.dumps(draft.meta, sort_keys=True),
+        "meta": draft.meta.to_json_text(),
         "author_id": draft.author_id,
+        "reply_to": draft.reply_to,
     }
 
 
@@ -66,7 +82,6 @@ def row_to_room(row: Row) -> Room:
 def row_to_message(row: Row) -> Message:
     """A domain message from a row of either backend."""
     created = _time(row["created_at"])
-    meta = row["meta"]
     return Message(
         id=row["id"],
         room=row["room"],
@@ -77,8 +92,22 @@ def row_to_message(row: Row) -> Message:
         kind=MessageKind(row["kind"]),
         status=MessageStatus(row["status"]),
         client_id=row["client_id"],
-        meta=json.loads(meta) if isinstance(meta, str) else dict(meta or {}),
+        meta=MessageMeta.from_json(row["meta"]),
         author_id=row["author_id"],
         deleted_by=row["deleted_by"],
         edited_at=_time(row["edited_at"]) if row["edited_at"] is not None else None,
+        reply_to=row["reply_to"],
+        quote=_quote(row),
+    )
+
+
+def _quote(row: Row) -> Quote | None:
+    if row["reply_to"] is None or row["quoted_seq"] is None:
+        return None  # not a reply, or its original is not stored (any more)
+    return Quote(
+        message_id=row["reply_to"],
+        author=row["quoted_author"],
+        text=row["quoted_text"],
+        seq=int(row["quoted_seq"]),
+        deleted=row["quoted_deleted_by"] is not None,
     )

@@ -37,7 +37,7 @@ from chat.search_query import (
 )
 from chat.store.base import StoreUnavailable
 from chat.store.migrations import Migration
-from chat.store.rows import COLUMNS, row_to_message
+from chat.store.rows import STORED_COLUMNS, quote_columns, row_to_message
 
 _CJK_GLOB = "'*[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]*'"
 """Texts matching this go into the trigram index too (the same ranges as search_query)."""
@@ -90,7 +90,9 @@ SEARCH_MIGRATIONS: list[Migration] = [
 ]
 """Appended to SQLiteStore's migrations."""
 
-_MESSAGE_COLUMNS = ", ".join(f"m.{column.strip()}" for column in COLUMNS.split(","))
+_MESSAGE_COLUMNS = ", ".join(
+    [f"m.{column.strip()}" for column in STORED_COLUMNS.split(",")] + [quote_columns("m")]
+)
 _SNIPPET = "snippet(messages_fts, 0, :start, :end, '…', 14)"
 _MATCHES = """
     FROM messages_fts JOIN messages AS m ON m.rowid = messages_fts.rowid

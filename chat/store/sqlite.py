@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import time
 from pathlib import Path
@@ -11,8 +10,10 @@ from pathlib import Path
 import aiosqlite
 
 from chat.domain import Draft, Message, MessageStatus, Room
+from chat.message_meta import MessageMeta
 from chat.store.api_sqlite import API_MIGRATIONS, SQLiteApi
 from chat.store.base import RoomTaken, StoreUnavailable
+from chat.store.changes_sqlite import CHANGES_MIGRATIONS, SQLiteChanges
 from chat.store.edits_sqlite import EDITS_MIGRATIONS, SQLiteEdits
 from chat.store.member_migrations import SQLITE as MEMBER_MIGRATIONS
 from chat.store.migrations import Migration, pending
@@ -20,7 +21,15 @@ from chat.store.moderation_sqlite import MODERATION_MIGRATIONS, SQLiteModeration
 from chat.store.people_sqlite import PEOPLE_MIGRATIONS, SQLitePeople
 from chat.store.reactions_sqlite import REACTIONS_MIGRATIONS, SQLiteReactions
 from chat.store.reads_sqlite import READS_MIGRATIONS, SQLiteReads
-from chat.store.rows import COLUMNS, ROOM_COLUMNS, draft_values, row_to_message, row_to_room
+from chat.store.replies_sqlite import REPLIES_MIGRATIONS, SQLiteReplies
+from chat.store.rows import (
+    COLUMNS,
+    ROOM_COLUMNS,
+    STORED_COLUMNS,
+    draft_values,
+    row_to_message,
+    row_to_room,
+)
 from chat.store.search_sqlite import SEARCH_MIGRATIONS, SQLiteSearch
 
 _NOW = "(julianday('now') - 2440587.5) * 86400.0"
@@ -99,6 +108,8 @@ MIGRATIONS: list[Migration] = [
     *REACTIONS_MIGRATIONS,
     *EDITS_MIGRATIONS,
     *SEARCH_MIGRATIONS,
+    *CHANGES_MIGRATIONS,
+    *REPLIES_MIGRATIONS,
 ]
 
 
@@ -151,6 +162,8 @@ class SQLiteStore(
     SQLiteEdits,
     SQLiteSearch,
     SQLiteReactions,
+    SQLiteChanges,
+    SQLiteReplies,
 ):
     """Store backed by one SQLite file; every write is its own transaction."""
 
@@ -222,11 +235,11 @@ class SQLiteStore(
         try:
             async with db.execute(
                 f"""
-                INSERT INTO messages ({COLUMNS})
+                INSERT INTO messages ({STORED_COLUMNS})
                 VALUES (:id, :room,
                         (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room = :room),
                         :author, :kind, :status, :text, :created_at, :client_id, :meta,
-                        :author_id, NULL, NULL)
+                        :author_id, NULL, NULL, :reply_to)
                 ON CONFLICT (room, client_id) WHERE client_id IS NOT NULL DO NOTHING
                 RETURNING {COLUMNS}
                 """,
@@ -245,14 +258,14 @@ class SQLiteStore(
         return row_to_message(row)
 
     async def update_message(
-        self, message_id: str, text: str, status: MessageStatus, meta: dict[str, str]
+        self, message_id: str, text: str, status: MessageStatus, meta: MessageMeta
     ) -> Message:
         try:
             async with self._connection().execute(
                 # A tombstone stays empty: a reply deleted while it streamed may still finish.
                 f"""UPDATE messages SET text = CASE WHEN deleted_by IS NULL THEN ? ELSE '' END,
                         status = ?, meta = ? WHERE id = ? RETURNING {COLUMNS}""",
-                (text, status.value, json.dumps(meta, sort_keys=True), message_id),
+                (text, status.value, meta.to_json_text(), message_id),
             ) as cursor:
                 row = await cursor.fetchone()
         except sqlite3.Error as exc:
@@ -299,6 +312,18 @@ class SQLiteStore(
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"could not count messages: {exc}") from exc
         return int(row[0]) if row is not None else 0
+
+    async def file_attached(self, file_id: str) -> bool:
+        # File ids are 32 random hex digits: found anywhere in meta, they are an attachment's.
+        # A scan, but only for the few uploads the sweep finds unsent (chat/upload_sweep.py).
+        try:
+            async with self._connection().execute(
+                "SELECT 1 FROM messages WHERE instr(meta, ?) > 0 LIMIT 1", (file_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"could not look for a file's message: {exc}") from exc
+        return row is not None
 
     async def room_names(self) -> list[str]:
         return [room.name for room in await self._rooms("ORDER BY name", ())]

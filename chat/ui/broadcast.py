@@ -66,19 +66,23 @@ SCROLL_TIMEOUT = 10.0
 
 
 async def scroll_to_end_in(page: ft.Page, scrollable: ft.Control) -> None:
-    """Jump `scrollable` to its end in `page`'s tab only, even when other tabs show it too.
+    """Jump `scrollable` to its end in `page`'s tab only, even when other tabs show it too,
+    and leave it following the end (auto_scroll).
 
     What `ListView.scroll_to(offset=-1)` does, sent through `page`'s session:
-    a shared control's own `page` is whichever tab last sent it.
+    a shared control's own `page` is whichever tab last sent it. The client pins a list to
+    its end only on a move that is not towards the start (Flet's ScrollableControl), and a
+    jump to where the list already is moves nothing; so it first goes a pixel above the end.
     """
-    args = {
-        "offset": -1,
-        "delta": None,
-        "scroll_key": None,
-        "duration": 0,
-        "curve": ft.AnimationCurve.EASE,
-    }
-    await invoke_in_tab(page, scrollable, "scroll_to", args, SCROLL_TIMEOUT)
+    for offset in (-2, -1):  # the end is offset -1
+        args = {
+            "offset": offset,
+            "delta": None,
+            "scroll_key": None,
+            "duration": 0,
+            "curve": ft.AnimationCurve.EASE,
+        }
+        await invoke_in_tab(page, scrollable, "scroll_to", args, SCROLL_TIMEOUT)
 
 
 async def scroll_to_key_in(page: ft.Page, scrollable: ft.Control, key: str) -> None:

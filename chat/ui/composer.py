@@ -25,6 +25,15 @@ WRITE_SETTLED_AFTER = 1.5
 """Seconds with neither a write nor a report before the last write counts as arrived."""
 
 
+NO_COUNTER = ""
+"""Flutter shows "12/4000" under a field with a max_length unless told otherwise: noise below the limit."""
+
+
+def limit_words(max_chars: int | None) -> str:
+    """What the field says once it holds as much as a message may (short: it shares a line)."""
+    return f"Cut at {max_chars:,} characters. Send longer text as a file."
+
+
 @ft.control
 class MessageField(ft.TextField):
     """A multi-line field whose focus can be taken from the server.
@@ -53,8 +62,14 @@ class Composer(ft.Row):
         send: Send,
         on_draft: Callable[[str], None] = lambda text: None,
         on_keystroke: Callable[[], Awaitable[None]] | None = None,
+        max_chars: int | None = None,
     ):
-        """`on_keystroke`: told of each key that leaves text in the field (someone is typing)."""
+        """`on_keystroke`: told of each key that leaves text in the field (someone is typing).
+
+        `max_chars`: the longest message the room takes. The browser stops the field there, so
+        a long paste is cut in the browser (and said so) instead of travelling whole in one
+        WebSocket frame, which the socket guard would refuse by closing the connection.
+        """
         super().__init__(vertical_alignment=ft.CrossAxisAlignment.END, spacing=6)
         self._send = send
         self._on_draft = on_draft
@@ -79,9 +94,13 @@ class Composer(ft.Row):
             filled=True,
             expand=True,
             disabled=True,
+            max_length=max_chars,
+            counter=NO_COUNTER,
             on_submit=self._submitted,
             on_change=self._changed,
         )
+        self._max_chars = max_chars
+        self._at_limit = False
         self.send_button = ft.IconButton(
             # The icon's label names the button itself; a tooltip only names a node around it.
             icon=ft.Icon(ft.Icons.SEND_ROUNDED, semantics_label="Send message"),
@@ -99,6 +118,12 @@ class Composer(ft.Row):
     def show_notice(self, notice: str | None) -> None:
         """Say under the field why posting here is refused now (a lock, a mute); None: nothing."""
         self.field.helper = notice
+        self._update_if_shown()
+
+    def show_refusal(self, words: str) -> None:
+        """Say under the field why what the person did was refused; gone when they send again."""
+        self.field.error = words
+        self.field.error_max_lines = 4  # a line cut with "…" would hide what to do
         self._update_if_shown()
 
     def add_tool(self, control: ft.Control) -> None:
@@ -140,10 +165,25 @@ class Composer(ft.Row):
         self._last_report = asyncio.get_running_loop().time()
         reported = e.data if isinstance(e.data, str) else (self.field.value or "")
         self._draft.reported(reported)
+        self._say_if_at_limit(len(reported))
         self._on_draft(self._draft.unsent)
         self._tidy_soon()
         if self._on_keystroke is not None and reported.strip():
             await self._on_keystroke()
+
+    def _say_if_at_limit(self, length: int) -> None:
+        """At the limit the browser cut what was typed or pasted: say so under the field."""
+        if self._mark_limit(length):
+            self._update_if_shown()
+
+    def _mark_limit(self, length: int) -> bool:
+        """Show or take away the words about the limit for a field holding `length`; True if changed."""
+        at_limit = self._max_chars is not None and length >= self._max_chars
+        if at_limit == self._at_limit:
+            return False
+        self._at_limit = at_limit
+        self.field.counter = limit_words(self._max_chars) if at_limit else NO_COUNTER
+        return True
 
     async def _submitted(self, e: ft.Event) -> None:
         # Flet's multi-line field sends Enter without the text: the change reports before it have it.
@@ -203,6 +243,7 @@ class Composer(ft.Row):
             return  # something else was written meanwhile: keep it
         self.field.value = ""
         self.field.error = None
+        self._mark_limit(0)
         self.field.update()
         self.focus()
 
@@ -240,6 +281,7 @@ class Composer(ft.Row):
             self._draft.assume_landed()
         self._last_write = loop.time()
         self.field.value = self._draft.tidy()
+        self._mark_limit(len(self.field.value))  # no change report comes for what we write
         try:
             self.field.update()
         except (RuntimeError, AttributeError):

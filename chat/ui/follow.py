@@ -23,7 +23,9 @@ notifications (`READING_INTERVAL_MS`): nothing else is sending them then.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import flet as ft
 
@@ -32,7 +34,7 @@ AT_BOTTOM_PX = 40
 FOLLOWING_INTERVAL_MS = 1000
 READING_INTERVAL_MS = 60
 
-ScrollToEnd = Callable[[], Awaitable[None]]
+ScrollToEnd = Callable[[], Coroutine[Any, Any, None]]
 """Moves this tab's list to its end (the list may be shared: the call goes to this tab only)."""
 
 
@@ -49,8 +51,15 @@ class FollowLatest:
         self.reading_up = False
         """True while the reader is scrolled away from the newest message."""
         self._last_pixels = 0.0
+        self._last_move_up = False
+        """Whether the list's last move was towards the start: the client then no longer
+        follows the end, even where the move ended at the end."""
+        self._pinning: asyncio.Task | None = None
         self.unseen = 0
         """Messages that arrived below the reader's view since they scrolled up."""
+        self.moving = False
+        """True while the server moves the list (a jump to a message): where the list passes
+        on the way says nothing of the reader."""
         self.on_follow: Callable[[], None] | None = None
         """Told once when the reader is back at the end (a jump to an old message waits for it)."""
         self.holder = ft.Column(
@@ -119,11 +128,21 @@ class FollowLatest:
         moved_up = e.pixels < self._last_pixels - 0.5 or (
             e.event_type is ft.ScrollType.USER and e.direction is ft.ScrollDirection.FORWARD
         )
+        if abs(e.pixels - self._last_pixels) > 0.5:
+            self._last_move_up = moved_up
         self._last_pixels = e.pixels
+        if self.moving:
+            return
         if moved_up:
             changed = self._read_up()
         elif e.pixels >= e.max_scroll_extent - AT_BOTTOM_PX:
             changed = self._follow()
+            if self._last_move_up:
+                # The list is at its end, but it got there going up (the content shrank under
+                # it, or a scroll to "New messages" stopped at the end): the client has let go
+                # of the end, and a new message would arrive out of sight. Pin it again.
+                self._last_move_up = False
+                self._pinning = asyncio.create_task(self._scroll_to_end())
         else:
             changed = False
         if changed:

@@ -29,6 +29,9 @@ MARK_COLOR = ft.Colors.TERTIARY_CONTAINER
 SCROLL_SETTLE_SECONDS = (0.0, 0.4, 1.0, 2.0, 3.0)
 """Pauses before each scroll to the row: rows paged in are laid out over a few frames, and a
 busy phone took over 1.4 s (a jump on CI's phone run stopped short of the row)."""
+ESTIMATED_ROW_PX = 56.0
+"""A row's height, roughly: where to scroll first so that the client lays out the row's
+neighbourhood (a scroll to a key finds only rows the client has laid out)."""
 
 FetchAfter = Callable[[int, int], Awaitable[list[Message]]]
 """Messages of the room after a seq, up to a count, oldest first (ChatService.history_after)."""
@@ -60,9 +63,21 @@ async def page_in(conversation: MessageList, target: Message, fetch_after: Fetch
     return target.id in conversation.rows
 
 
-async def scroll_into_view(view: ft.ListView, message_id: str) -> None:
-    """Scroll `view` to the row of `message_id`, then again once the client has laid out
-    the rows just paged in (the first jump lands where their estimated heights put it)."""
+def estimated_offset(view: ft.ListView, row: ft.Control) -> float:
+    """Roughly where `row` sits in `view`, in pixels from the top, a little above it."""
+    index = next((i for i, control in enumerate(view.controls) if control is row), 0)
+    return max(0.0, (index - 2) * ESTIMATED_ROW_PX)
+
+
+async def scroll_into_view(view: ft.ListView, message_id: str, near: float) -> None:
+    """Scroll `view` to the row of `message_id`.
+
+    Flutter lays out a long list lazily, and a scroll to the key of a row it has not laid
+    out does nothing. So the list first moves to `near` (an estimate of the row's offset):
+    the client lays out the rows there, the row among them. Then it scrolls to the key, and
+    again while the rows just paged in settle.
+    """
+    await view.scroll_to(offset=near, duration=0)
     for settle in SCROLL_SETTLE_SECONDS:
         await asyncio.sleep(settle)
         await view.scroll_to(scroll_key=scroll_key(message_id), duration=0)
@@ -118,9 +133,15 @@ class Jump:
         conversation.view.build_controls_on_demand = False
         conversation.view.auto_scroll = False
         self._follow.on_follow = self._follow_end_again
-        mark(conversation, message.id, self._make_row, on=True)
-        self._send()
-        await scroll_into_view(conversation.view, message.id)
+        self._follow.moving = True
+        try:
+            mark(conversation, message.id, self._make_row, on=True)
+            self._send()
+            near = estimated_offset(conversation.view, conversation.rows[message.id])
+            await scroll_into_view(conversation.view, message.id, near)
+        finally:
+            self._follow.moving = False
+        self._follow.scrolled_up()  # the reader is at the message now, above the newest
         run_task(unmark_later, conversation, message.id, self._make_row, self._send)
         return True
 

@@ -7,7 +7,8 @@ link, so what we send it is Markdown we wrote ourselves from a parsed tree:
 * images become links (their URL no longer loads by itself) or text;
 * links survive only as http, https or mailto, written inline; reference
   definitions, `<...>` targets, titles and relative URLs never reach the
-  client in any form it could parse again;
+  client in any form it could parse again; a link whose words name another
+  site than it leads to is followed by its real site, "(evil.example)";
 * raw HTML becomes visible text;
 * every piece of text is escaped, so nothing in it can be read as markup
   again (brackets, angle brackets, entities, backticks, `ftp://` and other
@@ -25,6 +26,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
@@ -49,6 +51,10 @@ _parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrou
 # Parse every link as a link, as the client would; is_safe_link decides what stays one.
 _parser.validateLink = lambda url: True  # type: ignore[method-assign]  # the documented hook
 
+# Link words that name a site: "https://bank.example/login", "www.bank.example", "bank.example".
+_NAMES_A_SITE = re.compile(
+    r"(?:https?://)?((?:[^\W_](?:[^\W_]|-)*\.)+[^\W\d_]{2,})(?=[/:?#]|$)", re.IGNORECASE
+)
 # A bare URL the client would turn into a link: http(s) and www kept as links, others broken.
 _BARE_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,:;!?)\]}*_~]")
 
@@ -56,6 +62,36 @@ _BARE_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,:;!?)\
 # One line of words and sentence punctuation, starting with a letter: the parse would give it back
 # unchanged (no markup, nothing to escape, no URL or mention), so it is skipped (a chat's usual line).
 _PLAIN = re.compile(r"[^\W\d_](?:[^\W_]|[,.'?]| (?=\S))*")
+
+
+def _words(node: SyntaxTreeNode) -> str:
+    """The text a node shows, without its marks."""
+    if not node.children:
+        return node.content
+    return "".join(_words(child) for child in node.children)
+
+
+def _site(host: str) -> str:
+    host = host.lower().removeprefix("www.")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def _true_site(words: str, href: str) -> str:
+    """ " (site)" after a link whose words name another site than it leads to; else "".
+
+    The client shows no link's target on hover, so "[https://bank.example](https://evil.example)"
+    would read as the bank's link.
+    """
+    named = _NAMES_A_SITE.match(words.strip())
+    if named is None:
+        return ""
+    target = urlsplit(href.strip()).hostname or ""
+    if not target or _site(named.group(1)) == _site(target):
+        return ""
+    return f" ({escape_text(target)})"
 
 
 def is_safe_link(url: str) -> bool:
@@ -234,7 +270,7 @@ class _Writer:
             self.in_link -= 1
         if self.in_link or not is_safe_link(href):
             return label  # an unsafe (or nested) link keeps its words, not its target
-        return inline_link(label or escape_text(href), href)
+        return inline_link(label or escape_text(href), href) + _true_site(_words(node), href)
 
     def image(self, node: SyntaxTreeNode) -> str:
         src = str(node.attrs.get("src", ""))

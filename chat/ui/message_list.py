@@ -10,7 +10,14 @@ from typing import cast
 
 import flet as ft
 
-from chat.domain import Message, MessageChanged, MessagePosted, ReactionsChanged, RoomEvent
+from chat.domain import (
+    Message,
+    MessageChanged,
+    MessagePosted,
+    ReactionsChanged,
+    RepliesCounted,
+    RoomEvent,
+)
 from chat.flet_internals import control_id
 from chat.ui.message_row import ChatMessage, continues
 from chat.ui.row_text import local_day
@@ -76,19 +83,28 @@ class MessageList:
     # ---- changes
 
     def apply(self, event: RoomEvent) -> None:
-        """Show a MessagePosted, MessageChanged or ReactionsChanged (others are not about rows)."""
+        """Show a MessagePosted, MessageChanged, ReactionsChanged or RepliesCounted (others are not
+        about rows)."""
         if isinstance(event, MessagePosted):
             self.posted(event.message)
         elif isinstance(event, MessageChanged):
             self.changed(event.message)
         elif isinstance(event, ReactionsChanged):
             self.reacted(event)
+        elif isinstance(event, RepliesCounted):
+            self.replies_counted(event)
 
     def reacted(self, event: ReactionsChanged) -> None:
         """Show a message's new reactions, unless the row shows a newer version already."""
         row = self.rows.get(event.message_id)
         if row is not None and event.reactions.version > row.message.reactions.version:
             self.changed(replace(row.message, reactions=event.reactions))
+
+    def replies_counted(self, event: RepliesCounted) -> None:
+        """Show a message's new count of replies (counts only grow: a late, smaller one loses)."""
+        row = self.rows.get(event.message_id)
+        if row is not None and event.count > row.message.reply_count:
+            self.changed(replace(row.message, reply_count=event.count))
 
     def posted(self, message: Message) -> None:
         if message.id in self.rows:
@@ -106,6 +122,8 @@ class MessageList:
         if message.reactions.version < row.message.reactions.version:
             # A new text (a growing reply, a catch-up) comes without the reactions seen since.
             message = replace(message, reactions=row.message.reactions)
+        if message.reply_count < row.message.reply_count:
+            message = replace(message, reply_count=row.message.reply_count)  # the same for replies
         if row.message == message:
             return
         control = row.show(message)

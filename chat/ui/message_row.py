@@ -11,11 +11,19 @@ import flet as ft
 
 from chat.domain import Message, MessageKind, MessageStatus
 from chat.flet_internals import freeze, thaw, thawed
-from chat.ui.look import avatar_color, initials
+from chat.ui.attachment_view import OpenFile, attachments_view
+from chat.ui.look import avatar_color, initials, ink_on
 from chat.ui.markdown_safety import mentions, render
 from chat.ui.message_body import MENTION_BAR, MENTION_TINT, markdown_body
 from chat.ui.own_message import edited_mark, own_menu, regenerate_button
 from chat.ui.reactions_bar import OnReact, ReactionsBar, may_get_reactions
+from chat.ui.reply_parts import (
+    OnMessage,
+    may_get_replies,
+    quote_line,
+    replies_button,
+    reply_button,
+)
 from chat.ui.row_text import (
     INTEGRATION_MARK,
     accessible_name,
@@ -58,6 +66,14 @@ def wants_code_style(text: str) -> bool:
     )
 
 
+def _under_name(parts: list[ft.Control]) -> list[ft.Control]:
+    """`parts` lined up with the text of a row under its author's name (past the avatar)."""
+    return [
+        ft.Container(part, padding=ft.Padding.only(left=AVATAR_WIDTH + AVATAR_GAP))
+        for part in parts
+    ]
+
+
 def unread(control: ft.Control) -> ft.Control:
     """`control`, left out of what screen readers read (the row's name says it already)."""
     return ft.Semantics(content=control, exclude_semantics=True)
@@ -94,6 +110,7 @@ class ChatMessage(ft.Container):
         on_stop: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
         on_link: Callable[[str, ft.Page], Awaitable[Any]] | None = None,
         on_image: Callable[[str, ft.Page], Awaitable[Any]] | None = None,
+        on_file: OpenFile | None = None,
         on_copy: Callable[[str, ft.Page], Awaitable[Any]] | None = None,
         # Given only for a viewer who may moderate the room: only their row shows Delete.
         on_delete: Callable[[Message, ft.Page], Awaitable[Any]] | None = None,
@@ -111,6 +128,12 @@ class ChatMessage(ft.Container):
         on_react: OnReact | None = None,
         viewer_id: str | None = None,
         first_unread: bool = False,
+        # Replies: Reply on the row, "N replies" opens the thread, a reply's quote jumps.
+        on_reply: OnMessage | None = None,
+        on_thread: OnMessage | None = None,
+        on_quote: OnMessage | None = None,
+        # Given with first_unread: "Catch me up" on the divider asks a bot what was missed.
+        on_catch_up: Callable[[], Awaitable[Any]] | None = None,
     ):
         super().__init__()
         self.message = message
@@ -121,11 +144,13 @@ class ChatMessage(ft.Container):
         self.first_unread = first_unread
         """The first message the viewer had not read when they entered: "New messages" above it."""
         self.shared = shared
+        self._on_catch_up = on_catch_up
         self._tz = tz
         self._display_name = display_name or message.author
         self._on_stop = on_stop
         self._on_link = on_link
         self._on_image = on_image
+        self._on_file = on_file
         self._on_copy = on_copy
         self._on_delete = on_delete
         self._on_edit, self._on_delete_own, self._on_versions = on_edit, on_delete_own, on_versions
@@ -133,6 +158,7 @@ class ChatMessage(ft.Container):
         self.viewer = viewer
         """The name of the one person this row is shown to (None for a shared row)."""
         self._on_react = on_react
+        self._on_reply, self._on_thread, self._on_quote = on_reply, on_thread, on_quote
         self.viewer_id = viewer_id
         """That person's id: their own reactions are tinted (None for a shared row)."""
         self.mentions_viewer = self._mentions_viewer(message)
@@ -207,6 +233,8 @@ class ChatMessage(ft.Container):
             and message.deleted_by == before.deleted_by
             and message.edited_at == before.edited_at
             and message.reactions == before.reactions
+            and message.reply_count == before.reply_count
+            and message.quote == before.quote
             and wants_code_style(message.text) == wants_code_style(before.text)
             and self._mentions_viewer(message) == self.mentions_viewer
         ):
@@ -248,7 +276,11 @@ class ChatMessage(ft.Container):
         if self.message.kind is MessageKind.SYSTEM:
             self.alignment = ft.Alignment(0, 0)  # centred; not Flet's shared CENTER, see freeze()
             return self._with_day(self._system_line())
-        buttons = bool(render(self._text()).code_blocks) and not self.message.meta.get("image")
+        # Attachments are buttons too: a picture opens larger, a file downloads.
+        buttons = (
+            bool(render(self._text()).code_blocks or self.message.meta.attachments)
+            and not self.message.meta.image
+        )
         parts = [self._body()]
         if not self.grouped:
             parts.insert(0, unread(self._header()) if buttons else self._header())
@@ -269,10 +301,11 @@ class ChatMessage(ft.Container):
             main = text
         else:
             text.expand = True
+            colour = avatar_color(self.message.author)
             avatar = ft.CircleAvatar(
                 content=initials(self._display_name),
-                color=ft.Colors.WHITE,
-                bgcolor=avatar_color(self.message.author),
+                color=ink_on(colour),
+                bgcolor=colour,
                 radius=AVATAR_WIDTH // 2,
             )
             main = ft.Row(
@@ -294,27 +327,34 @@ class ChatMessage(ft.Container):
             self._markdown_holder = self._named
         line: ft.Control = self._named
         below = [self._footer()]
+        # Outside the named line, which screen readers hear as one: the buttons stay reachable.
+        actions: list[ft.Control] = []
+        if self._on_reply is not None and may_get_replies(self.message):
+            actions.append(reply_button(self.message, self._display_name, self._tap_reply))
+        if self._on_thread is not None and self.message.reply_count:
+            below.insert(0, replies_button(self.message.reply_count, self._tap_thread))
         if self._on_react is not None and may_get_reactions(self.message):
-            # Outside the named line, which screen readers hear as one: the buttons stay reachable.
             reactions = ReactionsBar(
                 self.message, self.viewer_id, self._on_react, self._display_name
             )
+            actions.append(reactions.add_button())
+            below.insert(0, reactions.chips())
+        if actions:
             self._named.expand = True
             line = ft.Row(
-                [self._named, reactions.add_button()],
+                [self._named, *actions],
                 spacing=0,
                 vertical_alignment=ft.CrossAxisAlignment.START,
             )
-            below.insert(0, reactions.chips())
-        shown = [part for part in below if part is not None]
-        if not shown:
+        # A reply's quote sits above it (as Discord's does), a button of its own that jumps.
+        quote = quote_line(self.message, self._tap_quote) if self._on_quote else None
+        above = [quote] if quote is not None else []
+        shown: list[ft.Control] = [part for part in below if part is not None]
+        if not shown and not above:
             return self._with_day(line)
         if not self.grouped:
-            shown = [
-                ft.Container(part, padding=ft.Padding.only(left=AVATAR_WIDTH + AVATAR_GAP))
-                for part in shown
-            ]
-        return self._with_day(ft.Column([line, *shown], spacing=2, tight=True))
+            above, shown = _under_name(above), _under_name(shown)
+        return self._with_day(ft.Column([*above, line, *shown], spacing=2, tight=True))
 
     def _with_day(self, content: ft.Control) -> ft.Control:
         above: list[ft.Control] = []
@@ -333,7 +373,7 @@ class ChatMessage(ft.Container):
                 )
             )
         if self.first_unread:
-            above.append(unread_divider())
+            above.append(unread_divider(self._on_catch_up))
         if not above:
             return content
         return ft.Column(
@@ -394,7 +434,7 @@ class ChatMessage(ft.Container):
                 tombstone(self.message), italic=True, size=13, color=ft.Colors.ON_SURFACE_VARIANT
             )
             return self._markdown
-        image = self.message.meta.get("image")
+        image = self.message.meta.image
         if image:
             return ft.GestureDetector(
                 content=ft.Image(src=image, width=256, height=256, fit=ft.BoxFit.CONTAIN),
@@ -402,7 +442,15 @@ class ChatMessage(ft.Container):
                 mouse_cursor=ft.MouseCursor.CLICK,
             )
         self._markdown = markdown_body(render(self._text()), self._tap_link, self._tap_copy)
-        return self._markdown
+        files = list(self.message.meta.attachments)
+        if not files:
+            return self._markdown
+        shown = attachments_view(files, self._on_file)
+        if not self.message.text:
+            return shown
+        # The row's name reads the text; only the files are left for screen readers here.
+        text = unread(self._markdown) if isinstance(self._markdown, ft.Markdown) else self._markdown
+        return ft.Column([text, shown], spacing=4, tight=True)
 
     def _text(self) -> str:
         return self.message.text or ("…" if not self.message.status.is_final else "")
@@ -413,16 +461,16 @@ class ChatMessage(ft.Container):
             return self._done_footer()
         detail = {
             MessageStatus.STREAMING: "writing…",
-            MessageStatus.STOPPED: f"stopped by {meta.get('stopped_by', 'someone')}",
-            MessageStatus.FAILED: meta.get("error", "failed"),
-            MessageStatus.INTERRUPTED: meta.get("error", "interrupted"),
+            MessageStatus.STOPPED: f"stopped by {meta.stopped_by or 'someone'}",
+            MessageStatus.FAILED: meta.error or "failed",
+            MessageStatus.INTERRUPTED: meta.error or "interrupted",
         }[status]
         color = (
             ft.Colors.ERROR
             if status in (MessageStatus.FAILED, MessageStatus.INTERRUPTED)
             else ft.Colors.ON_SURFACE_VARIANT
         )
-        asker = meta.get("asked_by")
+        asker = meta.asked_by
         if status is MessageStatus.STREAMING and self._on_stop is None and asker:
             # Only the asker (or a moderator) gets Stop; everyone else sees whose reply it is.
             detail = f"{detail} · asked by {asker}"
@@ -473,8 +521,8 @@ class ChatMessage(ft.Container):
             await self._on_link(e.data, e.page)
 
     async def _tap_image(self, e: ft.Event) -> None:
-        if self._on_image is not None:
-            await self._on_image(self.message.meta["image"], e.page)
+        if self._on_image is not None and self.message.meta.image:
+            await self._on_image(self.message.meta.image, e.page)
 
     async def _tap_copy(self, e: ft.Event) -> None:
         blocks = render(self._text()).code_blocks
@@ -501,6 +549,18 @@ class ChatMessage(ft.Container):
     async def _tap_regenerate(self, e: ft.Event) -> None:
         if self._on_regenerate is not None:
             await self._on_regenerate(self.message, e.page)
+
+    async def _tap_reply(self, e: ft.Event) -> None:
+        if self._on_reply is not None:
+            await self._on_reply(self.message, e.page)
+
+    async def _tap_thread(self, e: ft.Event) -> None:
+        if self._on_thread is not None:
+            await self._on_thread(self.message, e.page)
+
+    async def _tap_quote(self, e: ft.Event) -> None:
+        if self._on_quote is not None:
+            await self._on_quote(self.message, e.page)
 
     async def _tap_versions(self, e: ft.Event) -> None:
         if self._on_versions is not None:

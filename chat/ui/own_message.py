@@ -75,7 +75,12 @@ class EditDialog(ft.AlertDialog):
     A refused edit is said under the field, and the text stays as typed.
     """
 
-    def __init__(self, message: Message, save: Callable[[str], Awaitable[Message]]):
+    def __init__(
+        self,
+        message: Message,
+        save: Callable[[str], Awaitable[Message]],
+        max_chars: int | None = None,
+    ):
         self._save_text = save
         self.field = ft.TextField(
             value=message.text,
@@ -84,6 +89,8 @@ class EditDialog(ft.AlertDialog):
             shift_enter=True,
             min_lines=1,
             max_lines=8,
+            max_length=max_chars,  # a long paste is cut in the browser, not sent whole
+            counter="",  # no "12/4000" below the limit
             autofocus=True,
             on_submit=self._save,
         )
@@ -206,7 +213,7 @@ class MessageEditing:
         async def save(text: str) -> Message:
             return await self._edits.edit(self.room, message.id, self._person_id(), text)
 
-        self._show(EditDialog(message, save))
+        self._show(EditDialog(message, save, self._edits.max_chars))
 
     async def delete(self, message: Message, page: ft.Page | None = None) -> None:
         async def delete() -> Message:

@@ -10,7 +10,9 @@ from datetime import tzinfo
 import flet as ft
 
 from chat.api_access import ApiAccess
+from chat.attachments import Attachment
 from chat.domain import (
+    CatchUpShown,
     Message,
     MessageChanged,
     MessageKind,
@@ -18,6 +20,7 @@ from chat.domain import (
     OnlineChanged,
     PersonMuted,
     ReactionsChanged,
+    RepliesCounted,
     RoomEvent,
     RoomLockChanged,
     TypingChanged,
@@ -30,6 +33,7 @@ from chat.person import Person
 from chat.rules import Rejected
 from chat.service import ChatService
 from chat.ui.api_dialog import ApiDialog, page_origin
+from chat.ui.attach import AttachFiles
 from chat.ui.broadcast import scroll_to_end_in, scroll_to_key_in
 from chat.ui.composer import Composer
 from chat.ui.follow import FollowLatest
@@ -46,12 +50,15 @@ from chat.ui.moderation_menu import moderation_menu
 from chat.ui.outage_copy import OUTAGE_KEY, CopyView, OutageCopy, conversation_copy
 from chat.ui.own_message import MessageEditing
 from chat.ui.password_dialog import PasswordDialog
+from chat.ui.picture_dialog import FileDialog, file_url
 from chat.ui.posting_notice import PostingNotice
 from chat.ui.presence_panel import PresencePanel
 from chat.ui.room_chrome import RoomChrome
 from chat.ui.shared_view import SharedConversation, shared_view
+from chat.ui.tab_catch_up import TabCatchUp
 from chat.ui.tab_gone import unless_tab_gone
 from chat.ui.tab_reactions import TabReactions
+from chat.ui.tab_replies import ReplyHooks, TabReplies
 from chat.ui.typing_line import TypingLine
 from chat.ui.unread_divider import DIVIDER_KEY, first_unread
 from chat.ui.unread_title import UnreadTitle
@@ -135,15 +142,20 @@ class ChatPage:
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
         self._leave_task: asyncio.Task | None = None
+        handles = [bot.handle for bot in self.settings.roster]
+        self.catch_up = TabCatchUp(page, service, room, self.session_id, handles, self.show_message)
+        """What a bot says this person missed: in this person's tabs only."""
         self._routes = EventRoutes[None](
             {
                 MessagePosted: self._on_message,
                 MessageChanged: self._on_message,
                 ReactionsChanged: self._on_reactions,
+                RepliesCounted: self._on_replies_counted,
                 OnlineChanged: self._on_online,
                 RoomLockChanged: self._on_lock_changed,
                 PersonMuted: self._on_muted,
                 TypingChanged: self._on_typing,
+                CatchUpShown: self.catch_up.shown,
             }
         )
         self.moderates = False
@@ -176,17 +188,32 @@ class ChatPage:
         self._title_changed = False
         self._title_write: asyncio.Future | None = None
         self._scrolling: asyncio.Task | None = None
-        self.presence: PresencePanel = PresencePanel(self.settings.bot_name)
+        self.presence: PresencePanel = PresencePanel()
         """Nobody's names until the tab joins; then the room's shared panel."""
         self.composer = Composer(
-            self._send, on_draft=self.memory.save_draft_soon, on_keystroke=self._typed
+            self._send,
+            on_draft=self.memory.save_draft_soon,
+            on_keystroke=self._typed,
+            max_chars=self.settings.max_message_chars,
         )
+        self.attach = AttachFiles(page, service, room, lambda: self.person_id, self._post_file)
+        """The paper-clip button and pasted images: files sent as messages."""
+        self.composer.field.on_paste_files = self.attach.pasted
         self.typing_line = TypingLine()
         """Who else is typing here, just above the composer."""
         self._typing_changed = False
         self.notice = PostingNotice(self.composer)
         """Says under the composer that the room is locked, or that this person is muted."""
         self.chrome = RoomChrome(page, title, self.presence, self.memory, rooms)
+        hooks = ReplyHooks(
+            self._thread_row,
+            self._post_in_thread,
+            self.show_message,
+            self._shown_name,
+            self.composer.focus,
+        )
+        self.replies = TabReplies(page, service, room, self.session_id, self.chrome, hooks)
+        """The reply being written here, and the thread shown."""
         self.api = api
         self.api_button = ft.IconButton(
             # The icon's label names the button for screen readers; the tooltip shows on hover.
@@ -228,7 +255,11 @@ class ChatPage:
             self.chrome.layout(
                 self.follow.view,
                 ft.Container(
-                    ft.Column([self.typing_line, self.composer], spacing=2, tight=True),
+                    ft.Column(
+                        [self.catch_up.panel, self.typing_line, self.replies.bar, self.composer],
+                        spacing=2,
+                        tight=True,
+                    ),
                     padding=ft.Padding.only(left=8, top=2, right=8, bottom=8),
                 ),
             )
@@ -292,6 +323,7 @@ class ChatPage:
             self.room, self.session_id, person.name, person.id, moving=moving
         )
         self.person = person
+        self.catch_up.listen(person.id, self._on_personal)  # what is shown to them alone
         await self._show_room()
         self.page.session.store.set(USER_KEY, self.name)
         await self.memory.set("name", self.name)
@@ -330,6 +362,8 @@ class ChatPage:
                 ):
                     self.private.replace(row, self._row(row.message, row.grouped, row.starts_day))
         self._flush()
+        if self.service.files is not None:
+            self.composer.add_tool(self.attach.button)
         self.composer.enable()
         if self._on_entered is not None:
             await self._on_entered()
@@ -356,9 +390,12 @@ class ChatPage:
     async def _show_new_messages(self, messages: list[Message]) -> None:
         """Put "New messages" above the first message its person had not read, and go there."""
         person = self.person
-        if self._read_before is None or person is None or self.private is not None:
+        if self._read_before is None or person is None:
             return
-        first = first_unread(messages, await self._read_before(person.id), person.id)
+        self.catch_up.read_to = await self._read_before(person.id)  # where a catch-up starts
+        if self.private is not None:
+            return
+        first = first_unread(messages, self.catch_up.read_to, person.id)
         if first is None:
             return
         self.divider_seq = first.seq  # a row of this tab's own: the shared rows have no divider
@@ -384,6 +421,9 @@ class ChatPage:
         if text.strip() == API_COMMAND:
             await self._open_api()
             return
+        if await self.catch_up.asked_in(text):  # asked of the bot, answered to this person alone
+            await self.memory.forget_draft()
+            return
         if self.moderation.handles(text):
             done = await self.moderation.run(text)  # Rejected: shown under the field, text kept
             self.page.show_dialog(
@@ -392,9 +432,47 @@ class ChatPage:
             await self.memory.forget_draft()
             return
         self._go_private()  # this tab styles its own messages as its own
-        await self.service.post_message(self.room, self.session_id, self.name, text, client_id)
+        replying = self.replies.target
+        if replying is not None:
+            # The bar goes before the reply arrives: the list's height changes once, not while
+            # the new row comes (which left the row below the view now and then in Chromium).
+            self.replies.cancel()
+        try:
+            await self.service.post_message(
+                self.room,
+                self.session_id,
+                self.name,
+                text,
+                client_id,
+                reply_to=replying.id if replying is not None else None,
+                asker_zone=self._zone_for_bots(text),
+            )
+        except Rejected:
+            if replying is not None and self.replies.target is None:
+                self.replies.start(replying, self._shown_name(replying))  # kept, as the text is
+            raise
         self._bring_latest_into_view()  # your own message is always in view once sent
         await self.memory.forget_draft()
+
+    async def _post_in_thread(self, text: str, client_id: str, reply_to: str) -> None:
+        if self.name is None:
+            raise Rejected("Join the room first.")
+        self.service.stop_typing(self.room, self.session_id)
+        self._go_private()  # this tab styles its own messages as its own
+        await self.service.post_message(
+            self.room,
+            self.session_id,
+            self.name,
+            text,
+            client_id,
+            reply_to=reply_to,
+            asker_zone=self._zone_for_bots(text),
+        )
+
+    def _zone_for_bots(self, text: str) -> tzinfo | None:
+        # A bot reads "since 9:00" in the asker's zone; a message to no bot keeps no zone.
+        asks_a_bot = any(mentions(text, bot.handle) for bot in self.settings.roster)
+        return self._tz if asks_a_bot else None
 
     async def _set_password(self, password: str) -> None:
         if self.person_id is None:
@@ -475,6 +553,22 @@ class ChatPage:
             )
         )
 
+    async def open_file(self, attachment: Attachment, page: ft.Page | None = None) -> None:
+        files = self.service.files
+        if files is None or self.person_id is None:
+            return  # a tab that has not joined has no one to read the file as
+        url = page_origin(self.page.url) + file_url(attachment, files.read_key(self.person_id))
+        self.page.show_dialog(FileDialog(attachment, url, self._close_dialog))
+
+    async def _post_file(self, attachment: Attachment) -> None:
+        if self.name is None:
+            raise Rejected("Join the room first.")
+        self._go_private()
+        await self.service.post_message(
+            self.room, self.session_id, self.name, "", attachments=[attachment]
+        )
+        self._bring_latest_into_view()
+
     async def _close_dialog(self, e: ft.Event) -> None:
         self.page.pop_dialog()
 
@@ -488,6 +582,18 @@ class ChatPage:
 
         jump = Jump(self._go_private(), self._row, self._flush, self.follow)
         return await jump.to(message, fetch, self.page.run_task)
+
+    async def reply_to(self, message: Message, page: ft.Page | None = None) -> None:
+        """Make the composer's next message a reply to `message`."""
+        await self.replies.reply_to(message)
+
+    async def open_thread(self, message: Message, page: ft.Page | None = None) -> None:
+        """Show `message` and its replies in the thread panel."""
+        await self.replies.open_thread(message)
+
+    async def show_original(self, reply: Message, page: ft.Page | None = None) -> None:
+        """Jump to the message `reply` quotes, in context (paging history in)."""
+        await self.replies.show_original(reply)
 
     async def load_earlier(self, e: ft.Event) -> None:
         conversation = self._go_private()
@@ -512,6 +618,9 @@ class ChatPage:
 
     async def _on_connect(self, e: ft.Event) -> None:
         self.service.connect(self.session_id, self.page.client_ip or "", returning=True)
+        notice = self.service.socket_notices.take(self.session_id)
+        if notice is not None:  # under the composer, where they pasted: it stays until they send
+            self.composer.show_refusal(notice)
         if self._leave_task is not None:
             self._leave_task.cancel()
             self._leave_task = None
@@ -532,9 +641,16 @@ class ChatPage:
             )
         )
         self._append_events([MessagePosted(m) for m in missed])
+        await self._catch_up_reply_counts()
         self._on_online(OnlineChanged(self.room, self.service.online(self.room)))
         self._flush()
         await self.outage_copy.write_now()
+
+    async def _catch_up_reply_counts(self) -> None:
+        if self.private is not None:
+            await self.replies.catch_up_counts(self.private.messages(), self.private.apply)
+        elif self.shared is not None:  # the shared rows, for every tab showing them
+            await self.replies.catch_up_counts(self.shared.messages(), self.shared.take)
 
     async def _on_close(self, e: ft.Event) -> None:
         self.service.disconnect(self.session_id)
@@ -547,6 +663,7 @@ class ChatPage:
         Unless `ended` (the tab is gone), the tab moves to another room: nobody is told.
         """
         self.page.pubsub.unsubscribe_topic(room_topic(self.room))
+        self.catch_up.stop()
         self.notice.close()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
@@ -565,11 +682,15 @@ class ChatPage:
         self._append_events(self.feed.take(event))
         self._schedule_flush()
 
+    async def _on_personal(self, topic: str, event: RoomEvent) -> None:
+        self._routes(event)  # not through the feed: it is no message of the room
+
     def _append_events(self, events: list[RoomEvent]) -> None:
         for event in events:
             self._routes(event)
 
     def _on_message(self, event: MessagePosted | MessageChanged) -> None:
+        self.replies.take(event)  # the open thread shows its new replies
         if (
             isinstance(event, MessagePosted)
             and event.message.kind is not MessageKind.SYSTEM
@@ -593,6 +714,10 @@ class ChatPage:
             self._go_private()  # reacted in another tab of this person's: marked here too
         assert self.private is not None
         self.private.apply(event)
+
+    def _on_replies_counted(self, event: RepliesCounted) -> None:
+        if self.private is not None:  # otherwise the shared conversation renders it
+            self.private.apply(event)
 
     def _on_online(self, event: OnlineChanged) -> None:
         self._online = event.names
@@ -629,6 +754,7 @@ class ChatPage:
             grouped=grouped and not divider,  # under the divider, say who wrote it
             starts_day=starts_day,
             first_unread=divider,
+            on_catch_up=self.catch_up.ask if divider else None,
             tz=self._tz,
             display_name=message.shown_author(self.settings.bot_display_name),
             on_stop=self._stop_reply if self._may_stop(message) else None,
@@ -643,11 +769,31 @@ class ChatPage:
             else None,
             on_link=self.open_link,
             on_image=self.show_image,
+            on_file=self.open_file,
             on_copy=self.copy_text,
             viewer=self.name,
             on_react=self.react,
             viewer_id=self.person_id,
+            on_reply=self.reply_to,
+            on_thread=self.open_thread,
+            on_quote=self.show_original,
         )
+
+    def _thread_row(self, message: Message) -> ChatMessage:
+        return ChatMessage(
+            message,
+            own=self._is_own(message),
+            grouped=False,
+            tz=self._tz,
+            display_name=self._shown_name(message),
+            on_link=self.open_link,
+            on_image=self.show_image,
+            on_copy=self.copy_text,
+            viewer=self.name,
+        )
+
+    def _shown_name(self, message: Message) -> str:
+        return message.shown_author(self.settings.bot_display_name) or message.author
 
     def _conversation_copy(self) -> str:
         shown = self.private or self.shared

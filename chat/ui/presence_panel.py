@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import flet as ft
 
-from chat.ui.look import avatar_color, initials
+from chat.ui.look import avatar_color, initials, ink_on, is_bot
 
 
 class PresencePanel(ft.Container):
     """A list of the people online, with a heading that counts them."""
 
-    def __init__(self, bot_name: str):
+    def __init__(self) -> None:
         super().__init__(width=220, padding=12)
-        self.bot_name = bot_name
         self.heading = ft.Text("Online", weight=ft.FontWeight.BOLD)
         self.names = ft.Column(spacing=6, scroll=ft.ScrollMode.AUTO, expand=True)
         self.content = ft.Column([self.heading, self.names], spacing=10, expand=True)
@@ -26,12 +25,13 @@ class PresencePanel(ft.Container):
         self.names.controls = [self._entry(name) for name in names]
 
     def _entry(self, name: str) -> ft.Control:
-        is_bot = name.casefold() == self.bot_name.casefold()
+        colour = avatar_color(name)
+        ink = ink_on(colour)
         avatar = ft.CircleAvatar(
-            content=ft.Icon(ft.Icons.SMART_TOY_OUTLINED, size=14, color=ft.Colors.WHITE)
-            if is_bot
-            else ft.Text(initials(name), size=11, color=ft.Colors.WHITE),
-            bgcolor=avatar_color(name),
+            content=ft.Icon(ft.Icons.SMART_TOY_OUTLINED, size=14, color=ink)
+            if is_bot(name)
+            else ft.Text(initials(name), size=11, color=ink),
+            bgcolor=colour,
             radius=12,
         )
         # Plain text: a selectable Text is exposed to screen readers as an empty, disabled text box.

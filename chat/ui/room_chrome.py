@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import flet as ft
 
 from chat.ui.memory import BrowserMemory
@@ -13,6 +15,8 @@ WIDE_LAYOUT_MIN_WIDTH = 760
 """Below this width (phones) the presence list moves into a sheet behind a button,
 and the list of rooms into a drawer."""
 
+THREAD_WIDTH = 360
+"""A thread's panel beside the conversation, on wide screens."""
 THEME_SWITCH_NAME = "Switch light/dark"
 ROOMS_BUTTON_NAME = "Rooms"
 UNREAD_MENTIONS_NAME = "Rooms: someone wrote to you"
@@ -90,6 +94,14 @@ class RoomChrome:
             padding=12,
             border=ft.Border.only(right=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
         )
+        self.thread_side = ft.Container(
+            width=THREAD_WIDTH,
+            padding=8,
+            visible=False,
+            border=ft.Border.only(left=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+        )
+        """Where a thread shows beside the conversation on wide screens."""
+        self._thread_sheet: ft.BottomSheet | None = None
         page.on_resize = self._on_resize
 
     def layout(self, conversation: ft.Control, composer: ft.Control) -> ft.Control:
@@ -98,6 +110,7 @@ class RoomChrome:
             [
                 self.rooms_side,
                 ft.Column([conversation, composer], expand=True, spacing=0),
+                self.thread_side,
                 self.side,
             ],
             expand=True,
@@ -117,6 +130,37 @@ class RoomChrome:
         if not on_phones:
             self._wide_actions.append(holder)
         appbar.actions.insert(appbar.actions.index(self.theme_button), holder)
+
+    def show_thread(
+        self, panel: ft.Control, on_dismiss: Callable[[ft.Event], Awaitable[None]] | None = None
+    ) -> None:
+        """Show a thread: beside the conversation when wide, in a sheet from below on a phone
+        (`on_dismiss`: told when a swipe or a tap outside closes the sheet)."""
+        self.close_thread()
+        if self._wide:
+            self.thread_side.content = panel
+            self.thread_side.visible = True
+            self.page.update(self.thread_side)
+            return
+        height = (self.page.height or 800) * 0.75
+        self._thread_sheet = ft.BottomSheet(
+            ft.Container(panel, height=height, padding=8),
+            show_drag_handle=True,
+            on_dismiss=on_dismiss,
+        )
+        self.page.show_dialog(self._thread_sheet)
+
+    def close_thread(self) -> None:
+        """Take the thread away, wherever it shows."""
+        if self._thread_sheet is not None:
+            sheet, self._thread_sheet = self._thread_sheet, None
+            if sheet.open:
+                self.page.pop_dialog()
+        if self.thread_side.visible:
+            self.thread_side.visible = False
+            self.thread_side.content = None
+            with unless_tab_gone():
+                self.page.update(self.thread_side)
 
     def show_presence(self, panel: PresencePanel) -> None:
         """Put `panel` where the people online are listed (the room's own, once joined)."""
@@ -185,6 +229,9 @@ class RoomChrome:
         wide = width >= WIDE_LAYOUT_MIN_WIDTH
         self.side.visible = wide
         self.rooms_side.visible = wide
+        if not wide and self.thread_side.visible:  # a phone shows a thread in a sheet instead
+            self.thread_side.visible = False
+            self.thread_side.content = None
         self.rooms_button.visible = not wide
         self.online_button.visible = not wide
         # A long name would push the title and the theme switch off a phone's app bar.
@@ -212,7 +259,7 @@ class RoomChrome:
             await self.page.close_drawer()
 
     async def _show_people_sheet(self, e: ft.Event) -> None:
-        sheet_panel = PresencePanel(self.presence.bot_name)
+        sheet_panel = PresencePanel()
         sheet_panel.width = None
         sheet_panel.show(self._names)
         self.page.show_dialog(

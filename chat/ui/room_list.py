@@ -54,13 +54,21 @@ class RoomList(ft.Column):
     def show(
         self, rooms: list[Room], current: str, unread: dict[str, Unread] | None = None
     ) -> None:
-        """Replace the list (call update() afterwards); a private room offers invitations."""
-        self._items = {
-            room.name: RoomItem(room, room.name == current, self._on_open) for room in rooms
-        }
-        for name, state in (unread or {}).items():
-            if (item := self._items.get(name)) is not None and name != current:
-                item.show_unread(state)
+        """Show `rooms` in this order (call update() afterwards); a private room offers invitations.
+
+        A room whose button shows the same already keeps that button: a click on it that
+        crosses this update on the wire still names a button the page has.
+        """
+        before, unread = self._items, unread or {}
+        self._items = {}
+        for room in rooms:
+            selected = room.name == current
+            item = before.get(room.name)
+            if item is None or item.room != room or item.selected != selected:
+                item = RoomItem(room, selected, self._on_open)
+            if not selected:
+                item.show_unread(unread.get(room.name, Unread()))
+            self._items[room.name] = item
         self.items.controls = list(self._items.values())
         self.invite_button.visible = any(r.name == current and r.takes_invitations for r in rooms)
 

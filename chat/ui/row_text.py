@@ -72,8 +72,11 @@ def spoken_text(message: Message) -> str:
     text = message.text
     if message.is_edited:
         text = f"{text} ({EDITED_MARK})"
-    if message.meta.get("image"):
+    if message.meta.image:
         text = f"{text} (a picture)".strip()
+    for attachment in message.meta.attachments:
+        kind = "a picture" if attachment.is_image else "a file"
+        text = f"{text} ({kind}: {attachment.name})".strip()
     status = {
         MessageStatus.STREAMING: "still writing",
         MessageStatus.STOPPED: "stopped",

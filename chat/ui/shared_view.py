@@ -18,12 +18,14 @@ from datetime import tzinfo
 
 import flet as ft
 
+from chat.attachments import Attachment
 from chat.domain import (
     Message,
     MessageChanged,
     MessagePosted,
     OnlineChanged,
     ReactionsChanged,
+    RepliesCounted,
     RoomEvent,
 )
 from chat.events import EventRoutes
@@ -40,8 +42,8 @@ from chat.ui.tab_actions import TabActions
 class SharedPresence(PresencePanel):
     """The people-online panel, one for all tabs; only its Audience sends it."""
 
-    def __init__(self, bot_name: str):
-        super().__init__(bot_name)
+    def __init__(self) -> None:
+        super().__init__()
         self._entries: dict[str, ft.Control] = {}
 
     def show(self, names: tuple[str, ...]) -> None:
@@ -139,9 +141,13 @@ class SharedConversation:
             on_stop=None,
             on_link=self._open_link,
             on_image=self._show_image,
+            on_file=self._open_file,
             on_copy=self._copy_text,
             shared=True,
             on_react=self._react,  # no one's reactions tinted: a reacting tab renders its own
+            on_reply=self._reply_to,
+            on_thread=self._open_thread,
+            on_quote=self._show_original,
         )
 
     def _tab(self, page: ft.Page) -> TabActions | None:
@@ -159,9 +165,25 @@ class SharedConversation:
         if (tab := self._tab(page)) is not None:
             await tab.show_image(src, page)
 
+    async def _open_file(self, attachment: Attachment, page: ft.Page) -> None:
+        if (tab := self._tab(page)) is not None:
+            await tab.open_file(attachment, page)
+
     async def _react(self, message: Message, emoji: str | None, page: ft.Page) -> None:
         if (tab := self._tab(page)) is not None:
             await tab.react(message, emoji, page)
+
+    async def _reply_to(self, message: Message, page: ft.Page) -> None:
+        if (tab := self._tab(page)) is not None:
+            await tab.reply_to(message, page)
+
+    async def _open_thread(self, message: Message, page: ft.Page) -> None:
+        if (tab := self._tab(page)) is not None:
+            await tab.open_thread(message, page)
+
+    async def _show_original(self, reply: Message, page: ft.Page) -> None:
+        if (tab := self._tab(page)) is not None:
+            await tab.show_original(reply, page)
 
     async def _load_earlier(self, e: ft.Event) -> None:
         if (tab := self._tab(e.page)) is not None:
@@ -174,7 +196,7 @@ class SharedRoom:
     def __init__(self, service: ChatService, room: str, hub: PubSubHub, subscriber_id: str):
         self.service = service
         self.room = room
-        self.presence = SharedPresence(service.settings.bot_name)
+        self.presence = SharedPresence()
         self.presence.show(service.online(room))
         self.everyone = Audience()
         self._conversations: dict[object, SharedConversation] = {}
@@ -184,6 +206,7 @@ class SharedRoom:
                 MessagePosted: self._on_message,
                 MessageChanged: self._on_message,
                 ReactionsChanged: self._on_message,
+                RepliesCounted: self._on_message,
             }
         )
         # Subscribed before any conversation reads its backlog: nothing slips between.
@@ -207,7 +230,9 @@ class SharedRoom:
         self.presence.show(event.names)
         self.everyone.send(self.presence)
 
-    def _on_message(self, event: MessagePosted | MessageChanged | ReactionsChanged) -> None:
+    def _on_message(
+        self, event: MessagePosted | MessageChanged | ReactionsChanged | RepliesCounted
+    ) -> None:
         for conversation in self._conversations.values():
             conversation.take(event)
 

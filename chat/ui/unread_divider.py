@@ -10,13 +10,16 @@ worse than one that stays.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import flet as ft
 
 from chat.domain import Message, MessageKind
 
 NEW_MESSAGES = "New messages"
+CATCH_ME_UP = "Catch me up"
+CATCH_ME_UP_NAME = "Catch me up: a summary of what you missed, shown to you alone"
 DIVIDER_KEY = "new-messages"
 """The divider's scroll key (one per tab: a tab shows one room)."""
 
@@ -40,16 +43,32 @@ def first_unread(
     )
 
 
-def unread_divider() -> ft.Control:
-    """A thin line with "New messages" in its middle, in the error colour (as Slack's is red)."""
+def unread_divider(on_catch_up: Callable[[], Awaitable[Any]] | None = None) -> ft.Control:
+    """A thin line with "New messages" in its middle, in the error colour (as Slack's is red),
+    and with `on_catch_up` a "Catch me up" button at its end."""
 
     def line() -> ft.Control:
         return ft.Container(height=1, bgcolor=ft.Colors.ERROR, expand=True)
 
     words = ft.Text(NEW_MESSAGES, size=12, weight=ft.FontWeight.BOLD, color=ft.Colors.ERROR)
+    parts = [line(), words, line()]
+    if on_catch_up is not None:
+
+        async def clicked(e: ft.Event) -> None:
+            await on_catch_up()
+
+        parts.append(
+            ft.TextButton(
+                content=ft.Text(CATCH_ME_UP, size=12, semantics_label=CATCH_ME_UP_NAME),
+                icon=ft.Icon(ft.Icons.AUTO_STORIES_OUTLINED, size=16),
+                tooltip=CATCH_ME_UP_NAME,
+                on_click=clicked,
+                style=ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=6)),
+            )
+        )
     return ft.Container(
         ft.Row(
-            [line(), words, line()],
+            parts,
             spacing=8,
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
         ),
