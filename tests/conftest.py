@@ -44,3 +44,24 @@ def pytest_runtest_makereport(item, call):
 
 
 SERVER_LOG_LINES = 40
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was():
+    """Undo what a test's in-process `confab ...` (chat.cli.main) did to logging.
+
+    main() points the root logger at the sys.stderr of that moment, which under pytest is
+    a capture closed when the test ends: every later line logged in that worker, such as
+    Flet's "FletApp was garbage collected" from a finalizer, then printed a "Logging
+    error" traceback into the run's output.
+    """
+    import logging
+
+    from chat.logs import UVICORN_LOGGERS
+
+    loggers = [logging.getLogger(), *map(logging.getLogger, UVICORN_LOGGERS)]
+    saved = [(lg.handlers[:], lg.filters[:], lg.level, lg.propagate) for lg in loggers]
+    yield
+    for lg, (handlers, filters, level, propagate) in zip(loggers, saved):
+        lg.handlers[:], lg.filters[:], lg.propagate = handlers, filters, propagate
+        lg.setLevel(level)
