@@ -51,6 +51,17 @@ def test_a_grouped_row_has_no_avatar_or_name():
     assert texts(follow_up) == ["hello"]
 
 
+def test_a_follow_up_that_may_be_taller_than_a_phone_shows_its_name_and_time_not_a_tooltip():
+    tall_text = "\n\n".join(f"Line {n} of a message taller than the screen" for n in range(40))
+    short = ChatMessage(message(minutes=1), own=False, grouped=True)
+    assert short.tooltip is not None  # a follow-up's time, on hover or a long press
+    tall = ChatMessage(message(text=tall_text, minutes=1), own=False, grouped=True)
+    assert tall.tooltip is None and not tall.grouped
+    assert "Alice" in texts(tall)
+    long_line = ChatMessage(message(text="word " * 200, minutes=1), own=False, grouped=True)
+    assert long_line.tooltip is None  # one paragraph, wrapped over many lines on a phone
+
+
 def test_own_messages_look_different():
     own = ChatMessage(message(), own=True, grouped=False)
     other = ChatMessage(message(), own=False, grouped=False)

@@ -59,6 +59,25 @@ def continues(previous: Message | None, message: Message) -> bool:
     )
 
 
+TALL_LINES = 16
+"""A message longer than this many lines at a phone's width opens a group of its own."""
+PHONE_LINE_CHARS = 40
+ATTACHMENT_LINES = 10
+"""About what a picture or file preview takes, in lines of text."""
+
+
+def looks_tall(message: Message) -> bool:
+    """True when `message` may be taller than a phone's list: it then shows its name and time.
+
+    A follow-up row names its time in a tooltip over the whole row instead, and Flutter
+    gives a tooltip target taller than the screen a semantics node as large as the
+    screen, over the composer, where a screen reader's tap (or a test's click) lands on
+    the row (README, Accessibility). An estimate, kept well under a phone's 30 or so lines.
+    """
+    lines = sum(max(1, -(-len(line) // PHONE_LINE_CHARS)) for line in message.text.split("\n"))
+    return lines + ATTACHMENT_LINES * len(message.meta.attachments) > TALL_LINES
+
+
 def wants_code_style(text: str) -> bool:
     """True when Markdown `text` may hold code (inline, fenced or indented)."""
     return (
@@ -138,7 +157,7 @@ class ChatMessage(ft.Container):
         super().__init__()
         self.message = message
         self.own = own
-        self.grouped = grouped
+        self.grouped = grouped and not looks_tall(message)
         self.starts_day = starts_day
         """The first row of its day in this list: a day heading ("Today", ...) sits above it."""
         self.first_unread = first_unread
@@ -163,7 +182,7 @@ class ChatMessage(ft.Container):
         """That person's id: their own reactions are tinted (None for a shared row)."""
         self.mentions_viewer = self._mentions_viewer(message)
         self.content = self._build()
-        if grouped:
+        if self.grouped:
             # A follow-up shows no time of its own: hovering or a long press gives it, in full.
             # (A row under a name shows its time, and its day heading the date; a tooltip on
             # every row would cost every tab bytes for what is already painted.)
