@@ -150,3 +150,16 @@ def test_only_a_moderators_row_offers_delete_and_never_on_a_tombstone():
     assert moderated.offers_delete and len(delete_buttons(moderated)) == 1
     moderated.show(message(text="", deleted_by="p-mod"))
     assert not moderated.offers_delete and not delete_buttons(moderated)
+
+
+def test_the_own_message_menu_sits_beside_the_message_not_on_a_line_of_its_own():
+    async def tap(*_):
+        pass
+
+    own = ChatMessage(message(), own=True, grouped=False, on_edit=tap, on_delete_own=tap)
+    (menu,) = [c for c in walk(own) if isinstance(c, ft.PopupMenuButton)]
+    (line,) = [c for c in walk(own) if isinstance(c, ft.Row) and menu in c.controls]
+    assert isinstance(line.controls[0], ft.Semantics)  # the message itself, then its buttons
+    deleted = message(deleted_by="Alice")
+    gone = ChatMessage(deleted, own=True, grouped=False, on_edit=tap, on_delete_own=tap)
+    assert not any(isinstance(c, ft.PopupMenuButton) for c in walk(gone))

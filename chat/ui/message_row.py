@@ -192,6 +192,16 @@ class ChatMessage(ft.Container):
         return True
 
     @property
+    def _offers_own_menu(self) -> bool:
+        """The writer's own finished message: Edit and Delete, in the menu beside it."""
+        return (
+            self._on_edit is not None
+            and self._on_delete_own is not None
+            and self.message.status is MessageStatus.DONE
+            and not self.message.is_deleted
+        )
+
+    @property
     def offers_stop(self) -> bool:
         """True when this row was built for a viewer who may stop the reply."""
         return self._on_stop is not None
@@ -358,6 +368,8 @@ class ChatMessage(ft.Container):
             )
             actions.append(reactions.add_button())
             below.insert(0, reactions.chips())
+        if self._offers_own_menu:
+            actions.append(own_menu(self._tap_edit, self._tap_delete_own))
         if actions:
             self._named.expand = True
             line = ft.Row(
@@ -516,13 +528,11 @@ class ChatMessage(ft.Container):
             )
         if self._on_regenerate is not None and not self.message.is_deleted:
             parts.append(regenerate_button(self._tap_regenerate))
-        if self._on_edit and self._on_delete_own and not self.message.is_deleted:
-            parts.append(own_menu(self._tap_edit, self._tap_delete_own))
         if self.offers_delete:
             parts.append(self._delete_button())
         if len(parts) < 2:
             return parts[0] if parts else None
-        # Wraps at phone width: a moderator's versions button, the menu and Delete fit no line.
+        # Wraps at phone width: a moderator's versions button, Regenerate and Delete fit no line.
         return ft.Row(parts, spacing=8, wrap=True, vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
     def _delete_button(self) -> ft.Control:

@@ -47,10 +47,12 @@ def edited_mark(message: Message, on_versions: Tap | None) -> ft.Control:
 
 
 def own_menu(on_edit: Tap, on_delete: Tap) -> ft.Control:
-    """The small menu on a person's own message: Edit, Delete (Tab, click or tap reaches it)."""
+    """The small menu beside a person's own message, after Reply and React: Edit, Delete."""
     return ft.PopupMenuButton(
         icon=ft.Icon(ft.Icons.MORE_HORIZ, size=16, semantics_label=ACTIONS),
         tooltip=ACTIONS,
+        icon_color=ft.Colors.ON_SURFACE_VARIANT,
+        style=ft.ButtonStyle(visual_density=ft.VisualDensity.COMPACT),  # as Reply and React
         items=[
             ft.PopupMenuItem(EDIT, icon=ft.Icons.EDIT_OUTLINED, on_click=on_edit),
             ft.PopupMenuItem(DELETE, icon=ft.Icons.DELETE_OUTLINE, on_click=on_delete),
