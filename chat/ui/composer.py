@@ -100,7 +100,6 @@ class Composer(ft.Row):
             on_change=self._changed,
         )
         self._max_chars = max_chars
-        self._at_limit = False
         self.send_button = ft.IconButton(
             # The icon's label names the button itself; a tooltip only names a node around it.
             icon=ft.Icon(ft.Icons.SEND_ROUNDED, semantics_label="Send message"),
@@ -179,10 +178,10 @@ class Composer(ft.Row):
     def _mark_limit(self, length: int) -> bool:
         """Show or take away the words about the limit for a field holding `length`; True if changed."""
         at_limit = self._max_chars is not None and length >= self._max_chars
-        if at_limit == self._at_limit:
+        counter = limit_words(self._max_chars) if at_limit else NO_COUNTER
+        if self.field.counter == counter:
             return False
-        self._at_limit = at_limit
-        self.field.counter = limit_words(self._max_chars) if at_limit else NO_COUNTER
+        self.field.counter = counter
         return True
 
     async def _submitted(self, e: ft.Event) -> None:
