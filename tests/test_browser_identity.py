@@ -13,6 +13,7 @@ from tests.browser_fixtures import (  # noqa: F401  (fixtures)
     playwright,
 )
 from tests.browser_support import (
+    ANSWER_TIMEOUT,
     NAME_FIELD,
     artifacts_dir,
     enter_text,
@@ -36,14 +37,14 @@ def test_a_claimed_name_is_refused_elsewhere_then_signed_into_with_the_password(
     laptop = open_confab(contexts(viewport=DESKTOP), confab)
     join(laptop, "Alice")
     say(laptop, "/password")  # the room's command for the password dialog
-    laptop.wait_for_selector(NEW_PASSWORD, timeout=10_000)
+    laptop.wait_for_selector(NEW_PASSWORD, timeout=ANSWER_TIMEOUT * 1000)
     enter_text(laptop, NEW_PASSWORD, "correct horse battery")
-    laptop.wait_for_selector(NEW_PASSWORD, state="detached", timeout=10_000)
+    laptop.wait_for_selector(NEW_PASSWORD, state="detached", timeout=ANSWER_TIMEOUT * 1000)
     say(laptop, "written on the laptop")
 
     phone = open_confab(contexts(viewport=DESKTOP), confab)  # another browser: no device token
     enter_text(phone, NAME_FIELD, "alice")
-    phone.wait_for_selector(PASSWORD, timeout=10_000)  # offered because Alice has a password
+    phone.wait_for_selector(PASSWORD, timeout=ANSWER_TIMEOUT * 1000)  # offered because Alice has a password
     wait_for_text(phone, "belongs to someone else")
     phone.screenshot(path=artifacts_dir() / "identity-refused.png")
 
@@ -52,7 +53,7 @@ def test_a_claimed_name_is_refused_elsewhere_then_signed_into_with_the_password(
     assert phone.query_selector(NAME_FIELD) is not None  # still outside
 
     enter_text(phone, PASSWORD, "correct horse battery")
-    phone.wait_for_selector(NAME_FIELD, state="detached", timeout=10_000)
+    phone.wait_for_selector(NAME_FIELD, state="detached", timeout=ANSWER_TIMEOUT * 1000)
     wait_for_text(phone, "You: Alice", "written on the laptop")
     say(phone, "and now from the phone")
     wait_for_text(laptop, "and now from the phone")
