@@ -72,11 +72,16 @@ async def test_a_message_too_far_back_is_not_paged_in():
     assert fetch.asked == [] and len(conversation.messages()) == 50
 
 
-async def test_the_mark_keys_the_row_for_scrolling_and_comes_off_again():
+async def test_the_mark_keys_the_row_for_scrolling_and_comes_off_again_in_place():
     conversation = conversation_from(1, 10)
-    mark(conversation, "m4", make_row, on=True)
+    conversation.list_sent(freeze=True)
     row = conversation.rows["m4"]
+    parts = row.content
+    mark(conversation, "m4", on=True)
+    assert conversation.rows["m4"] is row  # the same controls: a click on them still lands
     assert row.bgcolor == MARK_COLOR and str(row.key) == scroll_key("m4")
-    mark(conversation, "m4", make_row, on=False)
-    assert conversation.rows["m4"].bgcolor is None
+    assert conversation.take_changed() == [row]
+    mark(conversation, "m4", on=False)
+    assert conversation.rows["m4"] is row and row.bgcolor is None
+    assert row.content is parts  # its buttons too
     assert [m.seq for m in conversation.messages()] == list(range(1, 11))

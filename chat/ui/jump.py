@@ -16,8 +16,7 @@ import flet as ft
 
 from chat.domain import Message
 from chat.ui.follow import FollowLatest
-from chat.ui.message_list import MakeRow, MessageList
-from chat.ui.message_row import ChatMessage
+from chat.ui.message_list import MessageList
 
 CONTEXT_BEFORE = 5
 """Messages shown above the one jumped to, when they have to be paged in."""
@@ -83,25 +82,27 @@ async def scroll_into_view(view: ft.ListView, message_id: str, near: float) -> N
         await view.scroll_to(scroll_key=scroll_key(message_id), duration=0)
 
 
-def mark(conversation: MessageList, message_id: str, make_row: MakeRow, on: bool) -> None:
-    """Rebuild the row of `message_id` with (or without) the mark, keyed for scrolling."""
+def mark(conversation: MessageList, message_id: str, on: bool) -> None:
+    """Tint the row of `message_id` (or take the tint off) and key it for scrolling, in place.
+
+    In place, not rebuilt: a row replaced while someone clicks its "1 reply" lost the click
+    (Flet drops an event for a control it no longer has), seen in CI's thread-after-jump test.
+    """
     row = conversation.rows.get(message_id)
     if row is None:
         return
-    fresh: ChatMessage = make_row(row.message, row.grouped, row.starts_day)
-    fresh.key = ft.ScrollKey(scroll_key(message_id))  # type: ignore[call-arg]  # Flet's dataclass
-    fresh.bgcolor = MARK_COLOR if on else None
-    conversation.replace(row, fresh)
+    row.tint(MARK_COLOR if on else None, key=scroll_key(message_id))
+    conversation.restyled(row)
 
 
 async def unmark_later(
-    conversation: MessageList, message_id: str, make_row: MakeRow, send: Callable[[], None]
+    conversation: MessageList, message_id: str, send: Callable[[], None]
 ) -> None:
     """Take the mark off after MARK_SECONDS (if the row is still there)."""
     await asyncio.sleep(MARK_SECONDS)
     row = conversation.rows.get(message_id)
     if row is not None and row.bgcolor == MARK_COLOR:
-        mark(conversation, message_id, make_row, on=False)
+        mark(conversation, message_id, on=False)
         send()
 
 
@@ -111,12 +112,11 @@ class Jump:
     def __init__(
         self,
         conversation: MessageList,
-        make_row: MakeRow,
         send: Callable[[], None],
         follow: FollowLatest,
     ):
         self.conversation = conversation
-        self._make_row, self._send, self._follow = make_row, send, follow
+        self._send, self._follow = send, follow
 
     async def to(
         self,
@@ -135,14 +135,14 @@ class Jump:
         self._follow.on_follow = self._follow_end_again
         self._follow.moving = True
         try:
-            mark(conversation, message.id, self._make_row, on=True)
+            mark(conversation, message.id, on=True)
             self._send()
             near = estimated_offset(conversation.view, conversation.rows[message.id])
             await scroll_into_view(conversation.view, message.id, near)
         finally:
             self._follow.moving = False
         self._follow.scrolled_up()  # the reader is at the message now, above the newest
-        run_task(unmark_later, conversation, message.id, self._make_row, self._send)
+        run_task(unmark_later, conversation, message.id, self._send)
         return True
 
     def _follow_end_again(self) -> None:

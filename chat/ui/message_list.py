@@ -159,6 +159,11 @@ class MessageList:
         self.oldest_seq = older[0].seq
         self.load_earlier.visible = older[0].seq > 1
 
+    def restyled(self, row: ChatMessage) -> None:
+        """`row` changed its own look in place (ChatMessage.tint): send it with the next update."""
+        if row.message.id not in self._unsent:  # an unsent row goes out whole with the list
+            self._changed[row.message.id] = row
+
     def replace(self, row: ChatMessage, fresh: ChatMessage) -> None:
         """Swap a row for a rebuilt one (the same message, styled anew)."""
         index = self.view.controls.index(row)

@@ -235,6 +235,17 @@ class ChatMessage(ft.Container):
     def _thawed(self, *controls: ft.Control) -> contextlib.AbstractContextManager[None]:
         return thawed(self, *controls)
 
+    def tint(self, color: str | None, key: str | None = None) -> None:
+        """Tint the row (None: its own colour again), and key it for scrolling, in place.
+
+        Its parts stay the same controls, so a click on one of its buttons meanwhile still
+        reaches it: Flet drops a click on a control an update has just replaced.
+        """
+        with self._thawed():
+            self.bgcolor = color or (MENTION_TINT if self.mentions_viewer else None)
+            if key is not None:
+                self.key = ft.ScrollKey(key)  # type: ignore[call-arg]  # Flet's dataclass
+
     def update(self) -> None:
         """Send this row's own changes (a frozen row is thawed for the duration).
 

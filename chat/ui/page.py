@@ -580,7 +580,7 @@ class ChatPage:
                 self.room, after, limit, session_id=self.session_id
             )
 
-        jump = Jump(self._go_private(), self._row, self._flush, self.follow)
+        jump = Jump(self._go_private(), self._flush, self.follow)
         return await jump.to(message, fetch, self.page.run_task)
 
     async def reply_to(self, message: Message, page: ft.Page | None = None) -> None:
