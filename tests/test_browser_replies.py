@@ -127,7 +127,7 @@ def test_reply_quote_jump_and_thread(bot_dir, tmp_path, contexts):
             timeout=30,
         )
         page.screenshot(path=artifacts_dir() / "replies-jumped-desktop.png")
-        # Its "1 reply" opens its thread (reported once not to in Chromium; not seen since).
+        # Its "1 reply" opens its thread (a click as the jump's mark came off was once lost).
         click_button(page, "^1 reply")
         page.wait_for_selector(THREAD_FIELD, timeout=30_000)
         wait_for_text(page, "Thread", "1 reply", timeout=30)
