@@ -242,9 +242,13 @@ class ChatMessage(ft.Container):
         reaches it: Flet drops a click on a control an update has just replaced.
         """
         with self._thawed():
-            self.bgcolor = color or (MENTION_TINT if self.mentions_viewer else None)
+            self.bgcolor = color or self._own_tint()
             if key is not None:
                 self.key = ft.ScrollKey(key)  # type: ignore[call-arg]  # Flet's dataclass
+
+    def _own_tint(self) -> str | None:
+        """The row's colour when nothing marks it: tinted if it mentions the person reading it."""
+        return MENTION_TINT if self.mentions_viewer else None
 
     def update(self) -> None:
         """Send this row's own changes (a frozen row is thawed for the duration).
@@ -303,7 +307,7 @@ class ChatMessage(ft.Container):
 
     def _build(self) -> ft.Control:
         # A message that mentions the person reading it stands out (only in that person's tab).
-        self.bgcolor = MENTION_TINT if self.mentions_viewer else None
+        self.bgcolor = self._own_tint()
         self.border = MENTION_BAR if self.mentions_viewer else None
         bar = MENTION_BAR.left.width if self.mentions_viewer else 0  # the text stays where it was
         self.padding = ft.Padding.only(
