@@ -1,5 +1,7 @@
 """Fixtures every test module may use."""
 
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = [
@@ -27,20 +29,28 @@ def pytest_xdist_make_scheduler(config, log):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A failed Chromium test shows the end of its server's log beside the traceback.
+    """A failed test shows the end of each server log it wrote beside the traceback.
 
-    CI shows only this output: the log file itself (artifacts/server-<test>.log) stays on
-    the machine that ran it.
+    Chromium tests log to artifacts/server-<test>.log; server processes a test starts
+    itself (tests/app_process.py) log to server-<port>.log in its tmp_path. CI shows only
+    this output: the files stay on the machine that ran them.
     """
     report = yield
     if report.failed:
-        from tests.browser_support import artifacts_dir
-
-        log = artifacts_dir() / f"server-{item.name}.log"
-        if log.exists():
+        for log in _server_logs(item):
             tail = log.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
             report.sections.append((f"end of {log.name}", "\n".join(tail)))
     return report
+
+
+def _server_logs(item) -> list[Path]:
+    from tests.browser_support import artifacts_dir
+
+    logs = [artifacts_dir() / f"server-{item.name}.log"]
+    tmp_path = getattr(item, "funcargs", {}).get("tmp_path")
+    if tmp_path is not None:
+        logs += sorted(Path(tmp_path).glob("server-*.log"))
+    return [log for log in logs if log.exists()]
 
 
 SERVER_LOG_LINES = 40
