@@ -83,8 +83,15 @@ async def room_burst(
     messages_each: int,
     drain_timeout: float = 20.0,
     bystanders: Sequence[TimedSession] = (),
+    pace: float = 0.0,
 ) -> RoomBurst:
-    """The first `talkers_per_room` sessions of each room post `messages_each` lines, each after its last came back."""
+    """The first `talkers_per_room` sessions of each room post `messages_each` lines.
+
+    `pace` 0: as fast as the server answers, each line after the talker's last came
+    back (a closed loop: the server is saturated and latency is its queue). `pace` > 0:
+    each talker posts a line every `pace` seconds whatever the server does (an open
+    loop, as people write), the talkers' clocks spread evenly over the first `pace`.
+    """
     everyone = [*(s for sessions in rooms.values() for s in sessions), *bystanders]
     for session in everyone:
         session.start_recording()
@@ -92,20 +99,31 @@ async def room_burst(
     for room, sessions in rooms.items():
         burst.room_of_sender.update({s.number: room for s in sessions})
 
-    async def speak(session: TimedSession) -> None:
+    async def answered(echo: asyncio.Future) -> None:
+        try:
+            await asyncio.wait_for(echo, SEND_TIMEOUT)
+        except TimeoutError:
+            burst.unanswered += 1
+
+    async def speak(session: TimedSession, offset: float) -> None:
+        pending = []
         for index in range(messages_each):
+            if pace:
+                await asyncio.sleep(
+                    max(0.0, burst.started + offset + index * pace - time.perf_counter())
+                )
             key = (session.number, index)
             echo = session.expect(message_token(*key).encode())
             burst.sent_at[key] = time.perf_counter()
             await session.post(message_text(*key))
-            try:
-                await asyncio.wait_for(echo, SEND_TIMEOUT)
-            except TimeoutError:
-                burst.unanswered += 1
+            if pace:
+                pending.append(answered(echo))
+            else:
+                await answered(echo)
+        await asyncio.gather(*pending)
 
-    await asyncio.gather(
-        *(speak(s) for sessions in rooms.values() for s in sessions[:talkers_per_room])
-    )
+    talkers = [s for sessions in rooms.values() for s in sessions[:talkers_per_room]]
+    await asyncio.gather(*(speak(s, pace * i / len(talkers)) for i, s in enumerate(talkers)))
     deadline = time.perf_counter() + drain_timeout
     while not _all_delivered(rooms, burst) and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
@@ -169,8 +187,11 @@ async def talk_in_rooms(
     talkers_per_room: int,
     messages_each: int,
     bystanders: Sequence[TimedSession] = (),
+    pace: float = 0.0,
 ) -> dict:
     """A burst in every room at once against one server, with the server's CPU and memory.
+
+    `pace`: see room_burst.
 
     `bystanders` sit in a room where nobody talks: every frame they receive
     meanwhile was caused by the other rooms' traffic.
@@ -179,7 +200,9 @@ async def talk_in_rooms(
     cpu_before, client_cpu_before = server.cpu_seconds(), process_cpu_seconds()
     gc.disable()  # no collector pauses in the clients while they time arrivals
     try:
-        burst = await room_burst(rooms, talkers_per_room, messages_each, bystanders=bystanders)
+        burst = await room_burst(
+            rooms, talkers_per_room, messages_each, bystanders=bystanders, pace=pace
+        )
     finally:
         gc.enable()
     cpu = server.cpu_seconds() - cpu_before
@@ -196,6 +219,7 @@ async def talk_in_rooms(
     return {
         **result,
         "talkers_per_room": talkers_per_room,
+        "pace_s": pace or None,
         "server_cpu_s": rounded(cpu, 2),
         "server_cpu_ms_per_delivery": rounded(1000 * cpu / delivered if delivered else None, 3),
         # Near 1.0, the server's one event loop was busy throughout: latency is queueing.

@@ -13,6 +13,12 @@
    /r/<room> to its newest message shown, against a room of a few messages.
 3. memory: server RSS per idle session spread over `rooms` rooms, against the
    same number in one room.
+4. paced fan-out: scenario 1 with each talker posting a line every `pace_ms`
+   whatever the server does (an open loop, as people write). Scenario 1's talkers
+   post each line as soon as their last came back: ten rooms offer ten times the
+   traffic to one saturated process, and their latency is that queue. Here the
+   offered traffic is fixed, so the ratio says what rooms cost each other below
+   saturation.
 
 Prints JSON and writes bench/results/rooms.json. Every server is its own
 process; every client session runs here (bench/sessions.py's cheap mode).
@@ -52,6 +58,7 @@ SIZES = {
         "joins": 30,
         "idle": 200,
         "bystanders": 10,
+        "pace_ms": 2000,
     },
     "quick": {
         "rooms": 10,
@@ -63,6 +70,7 @@ SIZES = {
         "joins": 10,
         "idle": 50,
         "bystanders": 5,
+        "pace_ms": 2000,
     },
 }
 
@@ -73,7 +81,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="smaller scenarios (about a minute)")
     parser.add_argument(
-        "--scenarios", default="1,2,3", help="which of 1 (fan-out), 2 (join), 3 (memory)"
+        "--scenarios",
+        default="1,2,3,4",
+        help="which of 1 (fan-out), 2 (join), 3 (memory), 4 (paced fan-out)",
     )
     for name in SIZES["full"]:
         parser.add_argument(
@@ -98,7 +108,16 @@ def plan(args: argparse.Namespace) -> dict:
 
 async def fanout_in_rooms(settings: dict, work_dir: Path, model: TimedModel, log) -> dict:
     """Scenario 1: many rooms at once against one room, same sessions and talkers per room."""
-    database = work_dir / "rooms-fanout.db"
+    return await _fanout(settings, work_dir, model, log, pace=0.0)
+
+
+async def paced_fanout_in_rooms(settings: dict, work_dir: Path, model: TimedModel, log) -> dict:
+    """Scenario 4: scenario 1 with each talker writing at a fixed pace (`pace_ms`)."""
+    return await _fanout(settings, work_dir, model, log, pace=settings["pace_ms"] / 1000)
+
+
+async def _fanout(settings: dict, work_dir: Path, model: TimedModel, log, pace: float) -> dict:
+    database = work_dir / ("rooms-fanout-paced.db" if pace else "rooms-fanout.db")
     await seed_rooms(database, settings["rooms"] + 1)  # the last room is the bystanders'
     per_room, talkers, messages = settings["per_room"], settings["talkers"], settings["messages"]
     bystanders = settings["bystanders"]
@@ -122,6 +141,7 @@ async def fanout_in_rooms(settings: dict, work_dir: Path, model: TimedModel, log
                 talkers,
                 messages,
                 bystanders=watching[quiet_room],  # type: ignore[arg-type]
+                pace=pace,
             )
         finally:
             await close_sessions(
@@ -129,10 +149,11 @@ async def fanout_in_rooms(settings: dict, work_dir: Path, model: TimedModel, log
             )
         return {**result, "join_all_s": rounded(join_s, 2)}
 
-    log(f"fan-out: one room of {per_room} sessions")
+    paced = f", a line every {pace:g} s a talker" if pace else ""
+    log(f"fan-out{paced}: one room of {per_room} sessions")
     single = await with_server(work_dir, model, database, lambda s: measure(s, 1))
     log(f"  {_brief(single)}")
-    log(f"fan-out: {settings['rooms']} rooms of {per_room} sessions")
+    log(f"fan-out{paced}: {settings['rooms']} rooms of {per_room} sessions")
     many = await with_server(work_dir, model, database, lambda s: measure(s, settings["rooms"]))
     log(f"  {_brief(many)}")
     p99_ratio = many["p99_ms"] / single["p99_ms"] if many["p99_ms"] and single["p99_ms"] else None
@@ -161,6 +182,7 @@ SCENARIOS = {
     "1": ("fanout", fanout_in_rooms),
     "2": ("join", join_big_room),
     "3": ("idle_memory", idle_memory),
+    "4": ("fanout_paced", paced_fanout_in_rooms),
 }
 
 

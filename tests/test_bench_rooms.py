@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import pytest
 
 from bench import rooms
 from bench.apps import confab_server
 from bench.room_seed import seed_rooms
-from bench.room_traffic import RoomBurst, RoomSession, score_rooms
+from bench.room_traffic import RoomBurst, RoomSession, room_burst, score_rooms
 from bench.sessions import TimedSession, message_token
 from bench.stream import TimedModel
 
@@ -59,9 +61,38 @@ def test_a_message_missing_in_its_own_room_is_lost_not_wrong_room():
     assert score_rooms(b0_room, RoomBurst(0.0, {(0, 0): 0.0}, {0: "a", 1: "a"}))["lost"] == 1
 
 
+class SlowEcho(FramesOnly):
+    """A talker whose every line comes back `delay` seconds after it is posted."""
+
+    def __init__(self, number: int, delay: float):
+        super().__init__(number, None)
+        self.delay = delay
+        self.posted_at: list[float] = []
+
+    async def post(self, text: str) -> None:
+        self.posted_at.append(time.perf_counter())
+        loop = asyncio.get_running_loop()
+        loop.call_later(self.delay, lambda: self._on_frame(text.encode(), time.perf_counter()))
+
+
+@pytest.mark.asyncio
+async def test_a_paced_talker_keeps_its_pace_and_an_unpaced_one_waits_for_each_echo():
+    paced, unpaced = SlowEcho(0, delay=0.3), SlowEcho(1, delay=0.3)
+
+    await room_burst({"a": [paced]}, 1, 3, pace=0.1)
+    await room_burst({"b": [unpaced]}, 1, 3)
+
+    def gaps(talker: SlowEcho) -> list[float]:
+        return [b - a for a, b in zip(talker.posted_at, talker.posted_at[1:], strict=False)]
+
+    assert all(0.08 < gap < 0.2 for gap in gaps(paced)), gaps(paced)
+    assert all(gap >= 0.3 for gap in gaps(unpaced)), gaps(unpaced)
+    assert len(paced.arrivals.first_seen) == 3  # every paced line still waited for
+
+
 def test_a_tiny_run_reports_every_scenario_against_one_room(tmp_path, capsys):
     output = tmp_path / "rooms.json"
-    tiny = "--rooms 2 --per-room 3 --talkers 2 --messages 2 --stored 30 --all-rooms 4 --joins 1 --idle 4 --bystanders 2"
+    tiny = "--rooms 2 --per-room 3 --talkers 2 --messages 2 --stored 30 --all-rooms 4 --joins 1 --idle 4 --bystanders 2 --pace-ms 500"
 
     assert rooms.main(["--quick", *tiny.split(), "--output", str(output)]) == 0
 
@@ -85,6 +116,12 @@ def test_a_tiny_run_reports_every_scenario_against_one_room(tmp_path, capsys):
         fanout["target"][k]
         for k in ("none_lost", "none_to_the_wrong_room", "no_frame_to_a_quiet_room")
     )
+    paced = report["fanout_paced"]
+    for side in (paced["single_room"], paced["many_rooms"]):
+        assert side["pace_s"] == 0.5 and side["elapsed_s"] >= 0.5  # the second line waited its turn
+        assert side["deliveries"] == side["deliveries_expected"] > 0
+        assert (side["lost"], side["wrong_room"]) == (0, 0)
+    assert "p99_many_over_single" in paced["same_run_ratios"]
     join = report["join"]
     assert join["big_room"]["stored_messages"] == 30 and join["big_room"]["join"]["p95_ms"] > 0
     assert (
