@@ -18,6 +18,7 @@ from chat.http.hosts import add_host_check
 from chat.ops_routes import build_ops_router
 from chat.resources import assets_dir
 from chat.socket_guard import SocketGuard, SocketGuardMiddleware, SocketLimits
+from chat.task_dump import install as dump_tasks_on_signal
 
 ASSETS_DIR = assets_dir()
 
@@ -27,6 +28,7 @@ def create_app(settings: Settings) -> flet_fastapi.FastAPI:
     confab = Confab(settings)
 
     async def start() -> None:
+        dump_tasks_on_signal()  # kill -USR1: what a hung server waits on
         await confab.start(app_pubsub_hub(confab.main))
         app.state.warm_client = asyncio.create_task(web_client.warm())  # compress in the background
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from tests import live_servers
 from tests.flet_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ class AppProcess:
         self.process = subprocess.Popen(
             [sys.executable, "main.py"], cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
         )
+        live_servers.RUNNING.add(self.process.pid)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -60,6 +62,7 @@ class AppProcess:
     def terminate(self, timeout: float = 30.0) -> int:
         """SIGTERM, then wait for the exit code."""
         assert self.process is not None
+        live_servers.RUNNING.discard(self.process.pid)
         self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(timeout)
@@ -69,6 +72,7 @@ class AppProcess:
     def kill(self) -> None:
         """SIGKILL: the process dies without any clean-up."""
         if self.process is not None and self.process.poll() is None:
+            live_servers.RUNNING.discard(self.process.pid)
             self.process.kill()
             self.process.wait()
             self._log.close()

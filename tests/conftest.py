@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from chat import task_dump
+from tests import live_servers
+
 pytest_plugins = [
     "tests.fake_openai",  # fake_openai: a real OpenAI-compatible server on loopback
     "tests.servers",  # pg_database, shared_servers, exclusive_servers: PostgreSQL and Redis
@@ -33,14 +36,25 @@ def pytest_runtest_makereport(item, call):
 
     Chromium tests log to artifacts/server-<test>.log; server processes a test starts
     itself (tests/app_process.py) log to server-<port>.log in its tmp_path. CI shows only
-    this output: the files stay on the machine that ran them.
+    this output: the files stay on the machine that ran them. When the test itself failed,
+    the servers still running are first asked to log what their tasks wait on
+    (chat/task_dump.py): a hang then names the line it hangs on.
     """
     report = yield
     if report.failed:
+        if call.when == "call":
+            live_servers.dump_tasks()  # a hang shows where each server waits
         for log in _server_logs(item):
-            tail = log.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
-            report.sections.append((f"end of {log.name}", "\n".join(tail)))
+            report.sections.append((f"end of {log.name}", _tail(log.read_text(errors="replace"))))
     return report
+
+
+def _tail(log: str) -> str:
+    """The log's last lines before the servers' task dump, and the dump itself."""
+    lines = log.splitlines()
+    dumps = [i for i, line in enumerate(lines) if task_dump.HEADING in line]
+    end = dumps[-1] if dumps else len(lines)
+    return "\n".join(lines[max(0, end - SERVER_LOG_LINES) : end] + lines[end:][:DUMP_LINES])
 
 
 def _server_logs(item) -> list[Path]:
@@ -54,6 +68,7 @@ def _server_logs(item) -> list[Path]:
 
 
 SERVER_LOG_LINES = 40
+DUMP_LINES = 300
 
 
 @pytest.fixture(autouse=True)
