@@ -24,6 +24,8 @@ from typing import Iterator
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests import live_servers
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -104,10 +106,12 @@ def run_confab(
         if assets_dir is not None:
             command = [sys.executable, "-c", _SERVE_WITH_ASSETS, str(assets_dir)]
         server = subprocess.Popen(command, cwd=REPO, env=environ, stdout=log, stderr=subprocess.STDOUT)
+        live_servers.RUNNING.add(server.pid)
         try:
             _wait_until_healthy(server, url, log_path)
             yield url
         finally:
+            live_servers.RUNNING.discard(server.pid)
             server.terminate()
             try:
                 server.wait(timeout=15)
@@ -184,6 +188,8 @@ def wait_for_text(
         seen = normalize(ocr(png))
         if not _shows(seen, needles, absent):
             seen += " | " + normalize(ocr(png, local_threshold=True))
+        if not _shows(seen, needles, absent) and clip is None:
+            seen += "".join(" | " + _read_where_shown(page, needle) for needle in needles)
         if _shows(seen, needles, absent):
             print(f"read {needles} in {time.monotonic() - started:.1f} s")
             return seen
@@ -213,6 +219,36 @@ def wait_for_pattern(page, pattern: str, timeout: float = 20.0) -> re.Match:
             shot.write_bytes(png)
             raise AssertionError(f"after {timeout} s nothing painted matches {pattern!r} (screenshot: {shot})")
         time.sleep(0.25)
+
+
+def _read_where_shown(page, needle: str) -> str:
+    """OCR of only the box Flutter's semantics tree gives `needle`'s text ("" if it has none).
+
+    A whole page's columns once made tesseract read "Pineapple belongs on pizza" as
+    "reapple belongs on pzza" for 30 s (a CI run, stop 20); one box reads as one line.
+    The text must still be painted there: the tree alone proves nothing.
+    """
+    box = page.evaluate(_SEMANTIC_BOX, normalize(needle))
+    if box is None:
+        return ""
+    return normalize(ocr(page.screenshot(clip=box)))
+
+
+_SEMANTIC_BOX = """(needle) => {
+    let best = null;
+    for (const node of document.querySelectorAll("flt-semantics")) {
+        if (node.getAttribute("role") === "button") continue;  // "Reply to Ann: <text>": not where it is
+        const text = (node.getAttribute("aria-label") || node.textContent || "").toLowerCase();
+        if (!text.split(/\\s+/).join(" ").includes(needle)) continue;
+        const r = node.getBoundingClientRect();
+        if (r.width < 1 || r.height < 1) continue;
+        if (best === null || r.width * r.height < best.width * best.height) best = r;
+    }
+    if (best === null) return null;
+    const pad = 6;
+    const x = Math.max(0, best.x - pad), y = Math.max(0, best.y - pad);
+    return {x, y, width: best.width + 2 * pad, height: best.height + 2 * pad};
+}"""
 
 
 def _shows(seen: str, needles: tuple[str, ...], absent: tuple[str, ...]) -> bool:
