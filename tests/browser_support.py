@@ -182,8 +182,12 @@ def wait_for_text(
     """
     started = time.monotonic()
     deadline = time.monotonic() + timeout
+    nudge_at = started + timeout / 2  # a tab that stopped painting (see _waited_for)
     while True:
         page.bring_to_front()
+        if nudge_at is not None and time.monotonic() > nudge_at:
+            nudge_at = None
+            print(f"reading {needles}: {nudge(page)}")
         png = page.screenshot(clip=clip) if clip else page.screenshot()
         seen = normalize(ocr(png))
         if not _shows(seen, needles, absent):
@@ -245,9 +249,10 @@ _SEMANTIC_BOX = """(needle) => {
         if (best === null || r.width * r.height < best.width * best.height) best = r;
     }
     if (best === null) return null;
-    const pad = 6;
+    const pad = 6;  // only what is inside the viewport can be read
     const x = Math.max(0, best.x - pad), y = Math.max(0, best.y - pad);
-    return {x, y, width: best.width + 2 * pad, height: best.height + 2 * pad};
+    const width = Math.min(innerWidth, best.right + pad) - x, height = Math.min(innerHeight, best.bottom + pad) - y;
+    return width >= 1 && height >= 1 ? {x, y, width, height} : null;
 }"""
 
 
@@ -324,10 +329,50 @@ def wait_for_field(page, field: str, timeout: float = FIRST_PAINT_TIMEOUT) -> No
     before Flutter listened left the tab without a name field (seen on a busy CI run), and
     once a name field shown a moment before was gone 30 s later (CI, stop 17).
     """
-    try:
-        page.wait_for_function(_FIELD_SHOWN, arg=field, polling=500, timeout=timeout * 1000)
-    except PlaywrightTimeoutError:
-        raise AssertionError(f"{field} not shown within {timeout:g} s; the tab: {page.evaluate(_TAB_STATE)}") from None
+    if _waited_for(page, field, "attached", timeout, shown=True):
+        return
+    raise AssertionError(f"{field} not shown within {timeout:g} s; the tab: {page.evaluate(_TAB_STATE)}")
+
+
+def _waited_for(page, selector: str, state: str, timeout: float, shown: bool = False) -> bool:
+    """Wait for `selector` to reach `state` (or, `shown`, to be on screen); nudge the tab halfway.
+
+    Under a full run's load, a Chromium tab that had been in the background
+    sometimes stopped building frames once in front again: the server had
+    answered (its task dump showed nothing waiting) while the tab kept a closed
+    dialog, or showed an empty semantics tree, for 30 s (CI, stops 19-21). A
+    person's next touch would wake it; here a one-pixel resize does, and the
+    output says so.
+    """
+    for attempt in range(2):
+        try:
+            if shown:
+                page.wait_for_function(_FIELD_SHOWN, arg=selector, polling=500, timeout=timeout * 500)
+            else:
+                page.wait_for_selector(selector, state=state, timeout=timeout * 500)
+            return True
+        except PlaywrightTimeoutError:
+            if attempt == 0:
+                print(f"waiting for {selector} ({state}): {nudge(page)}")
+    return False
+
+
+def nudge(page) -> str:
+    """Make a tab that stopped painting build a frame (bring it to front, resize it by a pixel and back)."""
+    frames = page.evaluate(_FRAMES_IN_A_SECOND)
+    page.bring_to_front()
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": size["height"] - 1})
+    page.set_viewport_size(size)
+    return f"nudged a tab that built {frames} animation frames in 1 s"
+
+
+_FRAMES_IN_A_SECOND = """() => new Promise((done) => {
+    let frames = 0;
+    const tick = () => { frames += 1; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+    setTimeout(() => done(frames), 1000);
+})"""
 
 
 _FIELD_SHOWN = """(field) => {
@@ -357,7 +402,8 @@ def enable_semantics(page) -> None:
 def join(page, name: str) -> None:
     """Type a name in the join dialog, press Enter, wait until the dialog has gone."""
     enter_text(page, NAME_FIELD, name)
-    page.wait_for_selector(NAME_FIELD, state="detached", timeout=ANSWER_TIMEOUT * 1000)
+    if not _waited_for(page, NAME_FIELD, "detached", ANSWER_TIMEOUT):
+        raise AssertionError(f"the name dialog stayed {ANSWER_TIMEOUT:g} s after {name} joined")
 
 
 def say(page, text: str) -> None:
