@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import math
 import os
 import signal
 import sys
 
-from chat import __version__
+from chat import __version__, collector
 from chat.commands import add_commands, run_command
 from chat.config import Settings, SettingsError
 from chat.logs import configure_logging
@@ -51,10 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     # then re-raises the signal; by then everything is closed, so that is exit 0.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     app = create_app(settings)
-    # What is imported and built by now lives as long as the process: keep it out of the
-    # collector's full passes, which otherwise stall the event loop for up to ~100 ms
-    # once a few hundred tabs' controls are alive (measured with `python -m bench.run`).
-    gc.freeze()
+    # The collector's full passes would stall every room for over a second with 500 tabs.
+    collector.keep_pauses_short()
     uvicorn.run(
         app,
         host=settings.host,
