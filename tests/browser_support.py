@@ -358,8 +358,15 @@ def _waited_for(page, selector: str, state: str, timeout: float, shown: bool = F
 
 
 def nudge(page) -> str:
-    """Make a tab that stopped painting build a frame (bring it to front, resize it by a pixel and back)."""
-    frames = page.evaluate(_FRAMES_IN_A_SECOND)
+    """Make a tab that stopped painting build a frame (bring it to front, resize it by a pixel and back).
+
+    The frames it built in the second before are counted with two synchronous scripts and a
+    sleep here: a promise waiting on the tab's timers never settled in a stalled tab, and
+    page.evaluate has no timeout (a rehearsal hung 10 minutes on one).
+    """
+    page.evaluate(_COUNT_FRAMES)
+    time.sleep(1.0)
+    frames = page.evaluate("() => { window.confabFrames.counting = false; return window.confabFrames.n; }")
     page.bring_to_front()
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": size["height"] - 1})
@@ -370,12 +377,11 @@ def nudge(page) -> str:
     return said
 
 
-_FRAMES_IN_A_SECOND = """() => new Promise((done) => {
-    let frames = 0, counting = true;
-    const tick = () => { if (counting) { frames += 1; requestAnimationFrame(tick); } };
+_COUNT_FRAMES = """() => {
+    const count = window.confabFrames = {n: 0, counting: true};
+    const tick = () => { if (count.counting) { count.n += 1; requestAnimationFrame(tick); } };
     requestAnimationFrame(tick);
-    setTimeout(() => { counting = false; done(frames); }, 1000);
-})"""
+}"""
 
 
 _FIELD_SHOWN = """(field) => {
