@@ -46,13 +46,13 @@ class AppProcess:
         self.process = subprocess.Popen(
             [sys.executable, "main.py"], cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
         )
-        live_servers.RUNNING.add(self.process.pid)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    live_servers.RUNNING.add(self.process)
                     return self
             except httpx.HTTPError:
                 pass
@@ -62,7 +62,7 @@ class AppProcess:
     def terminate(self, timeout: float = 30.0) -> int:
         """SIGTERM, then wait for the exit code."""
         assert self.process is not None
-        live_servers.RUNNING.discard(self.process.pid)
+        live_servers.RUNNING.discard(self.process)
         self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(timeout)
@@ -72,7 +72,7 @@ class AppProcess:
     def kill(self) -> None:
         """SIGKILL: the process dies without any clean-up."""
         if self.process is not None and self.process.poll() is None:
-            live_servers.RUNNING.discard(self.process.pid)
+            live_servers.RUNNING.discard(self.process)
             self.process.kill()
             self.process.wait()
             self._log.close()

@@ -106,12 +106,12 @@ def run_confab(
         if assets_dir is not None:
             command = [sys.executable, "-c", _SERVE_WITH_ASSETS, str(assets_dir)]
         server = subprocess.Popen(command, cwd=REPO, env=environ, stdout=log, stderr=subprocess.STDOUT)
-        live_servers.RUNNING.add(server.pid)
         try:
             _wait_until_healthy(server, url, log_path)
+            live_servers.RUNNING.add(server)
             yield url
         finally:
-            live_servers.RUNNING.discard(server.pid)
+            live_servers.RUNNING.discard(server)
             server.terminate()
             try:
                 server.wait(timeout=15)

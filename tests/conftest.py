@@ -52,8 +52,7 @@ def pytest_runtest_makereport(item, call):
 def _tail(log: str) -> str:
     """The log's last lines before the servers' task dump, and the dump itself."""
     lines = log.splitlines()
-    dumps = [i for i, line in enumerate(lines) if task_dump.HEADING in line]
-    end = dumps[-1] if dumps else len(lines)
+    end = max((i for i, line in enumerate(lines) if task_dump.HEADING in line), default=len(lines))
     return "\n".join(lines[max(0, end - SERVER_LOG_LINES) : end] + lines[end:][:DUMP_LINES])
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
+import subprocess
 import time
 
-RUNNING: set[int] = set()
-"""Process ids of servers started by tests/browser_support.py and tests/app_process.py, until they stop."""
+RUNNING: set[subprocess.Popen] = set()
+"""Servers started by tests/browser_support.py and tests/app_process.py, from when they answer until they stop.
+
+Kept as processes, not ids: one that ended is not signalled, so a reused id cannot be
+(SIGUSR1 ends a process that has no handler for it, as a server still starting has not).
+"""
 
 DUMP_WAIT = 1.0
 """Seconds a server gets to write its dump to its log."""
@@ -15,13 +19,9 @@ DUMP_WAIT = 1.0
 
 def dump_tasks() -> bool:
     """Signal every running server to log its tasks; True once they had time to (False: none runs)."""
-    signalled = False
-    for pid in list(RUNNING):
-        try:
-            os.kill(pid, signal.SIGUSR1)
-            signalled = True
-        except ProcessLookupError:
-            RUNNING.discard(pid)
-    if signalled:
+    running = [server for server in RUNNING if server.poll() is None]
+    for server in running:
+        server.send_signal(signal.SIGUSR1)
+    if running:
         time.sleep(DUMP_WAIT)
-    return signalled
+    return bool(running)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import subprocess
+import sys
 import time
 
 from chat import task_dump
@@ -38,7 +40,7 @@ async def test_a_waiting_task_is_logged_down_to_the_line_that_waits(caplog):
 def test_a_running_server_logs_its_tasks_when_signalled(tmp_path):
     server = AppProcess(tmp_path).start()
     try:
-        assert server.process.pid in live_servers.RUNNING
+        assert server.process in live_servers.RUNNING
         assert live_servers.dump_tasks()
         deadline = time.monotonic() + 10
         while task_dump.HEADING not in server.log() and time.monotonic() < deadline:
@@ -47,4 +49,15 @@ def test_a_running_server_logs_its_tasks_when_signalled(tmp_path):
         assert "uvicorn" in dump or "server.py" in dump  # the server's own tasks are listed
     finally:
         server.terminate()
-    assert server.process.pid not in live_servers.RUNNING
+    assert server.process not in live_servers.RUNNING
+
+
+def test_a_server_that_ended_is_not_signalled():
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    time.sleep(1.0)  # ended, not yet waited for: its id is still taken (a zombie), then freed
+    live_servers.RUNNING.add(ended)
+    try:
+        assert not live_servers.dump_tasks()
+    finally:
+        live_servers.RUNNING.discard(ended)
+    assert ended.returncode == 0  # reaped, never signalled
