@@ -31,6 +31,7 @@ from tests.browser_support import (
     artifacts_dir,
     join,
     normalize,
+    nudge,
     ocr,
     open_confab,
     run_confab,
@@ -242,6 +243,8 @@ def _click_into_composer(page, attempts: int = 5) -> None:
         except sync_api.TimeoutError:
             if attempt == attempts - 1:
                 raise
+            if attempt == 0:  # or the tab stopped painting (tests/browser_support.py, _waited_for)
+                print(f"focusing the composer: {nudge(page)}")
 
 
 def _press(page, key: str, timeout: float = 3.0, settled: float = 0.5) -> str | None:
